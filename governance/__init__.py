@@ -1,0 +1,1 @@
+"""Lakewarden governance core: configuration, errors, engine, Delta access, keys, audit."""

@@ -1,0 +1,195 @@
+"""Typed platform settings (``conf/lakewarden.yaml``) with ``LAKEWARDEN_*`` overrides.
+
+Environment overrides use ``LAKEWARDEN_<SECTION>__<KEY>`` (double underscore between
+levels), e.g. ``LAKEWARDEN_LAKE__ROOT=/data/lake`` or ``LAKEWARDEN_ENGINE__KIND=connect``.
+``LAKEWARDEN_CONFIG`` names the settings file itself.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from governance.errors import ConfigError
+from governance.yamlconf import parse_yaml_text, validate_data
+
+ENV_PREFIX = "LAKEWARDEN_"
+DEFAULT_CONFIG = Path("conf/lakewarden.yaml")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LakeSettings(_Strict):
+    """Where the lake lives."""
+
+    root: str = "demo-lake"
+    #: Folder under the root that holds Lakewarden's own tables (catalog, audit, usage, ledger).
+    system_dir: str = "_lakewarden"
+
+
+class EngineSettings(_Strict):
+    """Which Spark engine to use and how Delta maintenance is done."""
+
+    kind: Literal["embedded", "connect", "classic"] = "embedded"
+    connect_url: str | None = None
+    #: Maintenance backend: delta-rs (``deltalake``) or delta-spark SQL (``delta_spark``).
+    maintenance: Literal["deltalake", "delta_spark"] = "deltalake"
+    #: Seconds to wait for the engine before giving up with a transient error.
+    connect_timeout_s: float = Field(default=30.0, gt=0)
+    shuffle_partitions: int = Field(default=4, ge=1)
+
+
+class AuditSettings(_Strict):
+    """The hash-chained audit log."""
+
+    sink: Literal["delta", "jsonl"] = "delta"
+    #: Path of the audit table or file; default ``<root>/<system_dir>/audit``.
+    path: str | None = None
+
+
+class LocalKeySettings(_Strict):
+    """The embedded keyring: a file encrypted under a master key from the environment."""
+
+    keyring_path: str | None = None
+    master_key_env: str = "LAKEWARDEN_MASTER_KEY"
+
+
+class VaultSettings(_Strict):
+    """HashiCorp Vault / OpenBao (Transit + AppRole)."""
+
+    url: str = "http://127.0.0.1:8200"
+    transit_mount: str = "transit"
+    approle_mount: str = "approle"
+    kek_name: str = "lakewarden-kek"
+    #: Environment variable or file holding the AppRole role id / secret id for the job's role.
+    role_id_env: str = "LAKEWARDEN_VAULT_ROLE_ID"
+    secret_id_env: str = "LAKEWARDEN_VAULT_SECRET_ID"
+    role_id_file: str | None = None
+    secret_id_file: str | None = None
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
+class KeySettings(_Strict):
+    """Which key provider holds the keys."""
+
+    provider: Literal["local", "vault"] = "local"
+    local: LocalKeySettings = LocalKeySettings()
+    vault: VaultSettings = VaultSettings()
+
+
+class ClassificationSettings(_Strict):
+    """Defaults of the classify job."""
+
+    nlp: Literal["no_op", "spacy_small"] = "spacy_small"
+    sample_rows: int = Field(default=1000, ge=10)
+    min_cell_share: float = Field(default=0.5, gt=0, le=1)
+
+
+class Settings(_Strict):
+    """All platform settings, as read from ``conf/lakewarden.yaml``."""
+
+    lake: LakeSettings = LakeSettings()
+    engine: EngineSettings = EngineSettings()
+    audit: AuditSettings = AuditSettings()
+    keys: KeySettings = KeySettings()
+    classification: ClassificationSettings = ClassificationSettings()
+    policy: str = "conf/policy.yaml"
+    recognizers: str = "conf/recognizers.yaml"
+
+    @property
+    def system_root(self) -> str:
+        """The folder holding Lakewarden's own tables."""
+        return join_path(self.lake.root, self.lake.system_dir)
+
+    def system_table(self, name: str) -> str:
+        """Path of one of Lakewarden's own tables (``catalog``, ``audit``, ``usage`` ...)."""
+        return join_path(self.system_root, name)
+
+    @property
+    def audit_path(self) -> str:
+        """Path of the audit log."""
+        if self.audit.path:
+            return self.audit.path
+        return self.system_table("audit.jsonl" if self.audit.sink == "jsonl" else "audit")
+
+
+def join_path(base: str, *parts: str) -> str:
+    """Join a local path or object-store URL with more parts."""
+    if "://" in base:
+        return "/".join([base.rstrip("/"), *[p.strip("/") for p in parts]])
+    return str(Path(base, *parts))
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        path = name[len(ENV_PREFIX):].lower().split("__")
+        cur = out
+        for part in path[:-1]:
+            cur = cur.setdefault(part, {})
+            if not isinstance(cur, dict):
+                raise ConfigError(f"environment {name}: conflicts with another LAKEWARDEN_ override")
+        cur[path[-1]] = value
+    return out
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(
+    path: str | Path | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    """Load settings from YAML, then apply environment and explicit overrides.
+
+    Args:
+        path: Settings file. Default: ``$LAKEWARDEN_CONFIG`` or ``conf/lakewarden.yaml``;
+            a missing default file means all defaults, a missing named file is an error.
+        environ: Environment to read ``LAKEWARDEN_*`` overrides from (default ``os.environ``).
+        overrides: Nested overrides from the command line (highest precedence).
+
+    Raises:
+        ConfigError: With file, line, key path and valid choices.
+    """
+    env = dict(os.environ if environ is None else environ)
+    explicit = path is not None or "LAKEWARDEN_CONFIG" in env
+    cfg_path = Path(path if path is not None else env.get("LAKEWARDEN_CONFIG", DEFAULT_CONFIG))
+    data: Any = {}
+    node = None
+    if cfg_path.exists():
+        try:
+            text = cfg_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{cfg_path}: cannot read settings: {exc}") from None
+        data, node = parse_yaml_text(text, source=str(cfg_path))
+        data = data or {}
+    elif explicit:
+        raise ConfigError(f"{cfg_path}: settings file not found")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{cfg_path}:1: expected a mapping at the top level")
+    env_over = _env_overrides(env)
+    if env_over:
+        try:
+            validate_data(Settings, _merge(data, env_over), source=f"{cfg_path} + LAKEWARDEN_* environment", node=node)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc} (variables set: {', '.join(sorted(k for k in env if k.startswith(ENV_PREFIX) and '__' in k))})") from None
+        data = _merge(data, env_over)
+    if overrides:
+        data = _merge(data, overrides)
+    return validate_data(Settings, data, source=str(cfg_path), node=node)

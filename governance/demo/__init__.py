@@ -1,0 +1,1 @@
+"""Synthetic retail-bank lake for demos and benchmarks."""

@@ -1,0 +1,1 @@
+"""Thin job entry points: one module per job, runnable by spark-submit and by the CLI."""

@@ -1,0 +1,59 @@
+"""The engine layer and lake paths, against the real embedded Sail server."""
+
+from pathlib import Path
+
+import pytest
+
+from governance.config import EngineSettings, Settings, LakeSettings
+from governance.engine import get_session, is_connect
+from governance.errors import EngineUnavailableError, InputError, NotADeltaTableError, TableNotFoundError
+from governance.lake import list_tables, require_delta, resolve_table
+
+
+def test_embedded_engine_reads_and_writes_delta(spark, tmp_path: Path) -> None:
+    path = str(tmp_path / "t")
+    spark.range(5).write.format("delta").save(path)
+    assert spark.read.format("delta").load(path).count() == 5
+    assert is_connect(spark)
+
+
+def test_embedded_session_is_shared(spark) -> None:
+    assert get_session(EngineSettings()) is spark
+
+
+def test_unreachable_connect_server_is_a_transient_error() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(EngineUnavailableError, match=f"127.0.0.1:{port} is unreachable") as exc:
+        get_session(EngineSettings(kind="connect", connect_url=f"sc://127.0.0.1:{port}", connect_timeout_s=1))
+    assert exc.value.transient and exc.value.exit_code == 75
+
+
+def test_connect_without_url_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="connect_url is not set"):
+        get_session(EngineSettings(kind="connect"))
+
+
+def test_missing_path_and_non_delta_folder_are_told_apart(spark, tmp_path: Path) -> None:
+    with pytest.raises(TableNotFoundError, match="does not exist"):
+        require_delta(str(tmp_path / "nothing"))
+    parquet = tmp_path / "legacy"
+    spark.range(3).write.parquet(str(parquet))
+    with pytest.raises(NotADeltaTableError, match="legacy folder"):
+        require_delta(str(parquet))
+
+
+def test_list_tables_finds_delta_tables_and_skips_the_system_area(spark, tmp_path: Path) -> None:
+    for name in ("a", "nested/b", "_lakewarden/catalog"):
+        spark.range(1).write.format("delta").save(str(tmp_path / name))
+    found = [Path(p).relative_to(tmp_path).as_posix() for p in list_tables(str(tmp_path))]
+    assert found == ["a", "nested/b"]
+
+
+def test_resolve_table_takes_names_under_the_root_and_paths_as_given(tmp_path: Path) -> None:
+    s = Settings(lake=LakeSettings(root=str(tmp_path)))
+    assert resolve_table(s, "customers") == str(tmp_path / "customers")
+    assert resolve_table(s, "s3://bank/t") == "s3://bank/t"
