@@ -49,7 +49,7 @@ def _start_sail() -> _Embedded:
         raise EngineUnavailableError(
             "the embedded engine needs pysail; install the project with `make test` or `pip install -r requirements.lock`"
         ) from exc
-    os.environ.setdefault("RUST_LOG", "warn")
+    os.environ.setdefault("RUST_LOG", "error")
     server = SparkConnectServer("127.0.0.1", 0)
     try:
         server.start(background=True)

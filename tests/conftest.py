@@ -7,6 +7,6 @@ explicitly.
 import os
 
 os.environ.setdefault("TLDEXTRACT_CACHE", os.path.join(os.path.dirname(__file__), "..", ".cache", "tldextract"))
-os.environ.setdefault("RUST_LOG", "warn")
+os.environ.setdefault("RUST_LOG", "error")
 
 pytest_plugins = ["tests.fixtures.spark", "tests.fixtures.openbao", "tests.fixtures.eventlogs"]
