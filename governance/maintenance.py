@@ -390,8 +390,10 @@ class DeltaSparkMaintenance(DeltaMaintenance):
         return sorted(str(r[0]) for r in rows) if dry_run else []
 
     def _delta_log(self, path: str) -> Any:
-        jvm = self._spark._jvm  # type: ignore[attr-defined]
-        return jvm.org.apache.spark.sql.delta.DeltaLog.forTable(self._spark._jsparkSession, path)  # type: ignore[attr-defined]
+        jvm: Any = getattr(self._spark, "_jvm", None)
+        if jvm is None:
+            raise EngineError(f"{path}: delta-spark maintenance needs a classic Spark session")
+        return jvm.org.apache.spark.sql.delta.DeltaLog.forTable(getattr(self._spark, "_jsparkSession"), path)
 
     def checkpoint(self, path: str) -> None:
         require_delta(path)

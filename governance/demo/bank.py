@@ -171,6 +171,12 @@ def _ipv4(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.array([".".join(map(str, r)) for r in o])
 
 
+def _with_nulls(rng: np.random.Generator, values: np.ndarray, share: float) -> np.ndarray:
+    out = values.astype(object)
+    out[rng.random(len(values)) < share] = None
+    return out
+
+
 def customers_frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
     """The ``customers`` table."""
     first = rng.choice(FIRST, size=n)
@@ -185,7 +191,7 @@ def customers_frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
             "first_name": first,
             "last_name": last,
             "email": emails,
-            "phone": np.where(rng.random(n) < 0.1, None, phones(rng, n)),
+            "phone": _with_nulls(rng, phones(rng, n), 0.1),
             "date_of_birth": dob.date,
             "ssn": ssns(rng, n),
             "street_address": [f"{num} {s}" for num, s in zip(rng.integers(1, 9999, size=n), rng.choice(STREETS, size=n))],
@@ -233,9 +239,30 @@ def cards_frame(rng: np.random.Generator, n: int, accounts: pd.DataFrame, custom
     )
 
 
-def _fill(templates: list[str], rng: np.random.Generator, n: int, extra: dict[str, np.ndarray]) -> list[str]:
+def _fill(templates: list[str], rng: np.random.Generator, n: int, extra: dict[str, np.ndarray]) -> np.ndarray:
+    """Fill one randomly chosen template per row, vectorized per template."""
     which = rng.integers(0, len(templates), size=n)
-    return [templates[w].format(**{k: v[i] for k, v in extra.items()}) for i, w in enumerate(which)]
+    out = np.empty(n, dtype=object)
+    for w, template in enumerate(templates):
+        idx = np.flatnonzero(which == w)
+        if not len(idx):
+            continue
+        acc = np.full(len(idx), "", dtype=object)
+        for literal, name, _, _ in string.Formatter().parse(template):
+            acc = acc + literal
+            if name:
+                acc = acc + extra[name][idx].astype(str).astype(object)
+        out[idx] = acc
+    return out
+
+
+def _uuids(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Random version-4-shaped UUID strings, built without a Python loop."""
+    hexed = np.frombuffer(rng.bytes(16 * n).hex().encode("ascii"), dtype="S1").reshape(n, 32).copy()
+    hexed[:, 12] = b"4"
+    dash = np.full((n, 1), b"-", dtype="S1")
+    parts = [hexed[:, :8], dash, hexed[:, 8:12], dash, hexed[:, 12:16], dash, hexed[:, 16:20], dash, hexed[:, 20:]]
+    return np.ascontiguousarray(np.concatenate(parts, axis=1)).view("S36").ravel().astype(str)
 
 
 def transactions_frame(rng: np.random.Generator, n: int, accounts: pd.DataFrame) -> pd.DataFrame:
@@ -243,8 +270,7 @@ def transactions_frame(rng: np.random.Generator, n: int, accounts: pd.DataFrame)
     m_idx = rng.integers(0, len(MERCHANTS), size=n)
     start = datetime(2025, 1, 1, tzinfo=timezone.utc)
     ts = pd.Timestamp(start) + pd.to_timedelta(np.sort(rng.integers(0, 3600 * 24 * 700, size=n)), unit="s")
-    hexes = rng.integers(0, 2**63 - 1, size=(n, 2), dtype=np.int64)
-    uuids = [f"{a:016x}"[:8] + "-" + f"{a:016x}"[8:12] + "-4" + f"{a:016x}"[13:16] + "-a" + f"{b:016x}"[1:4] + "-" + f"{b:016x}"[4:16] for a, b in hexes]
+    uuids = _uuids(rng, n)
     extra = {
         "merchant": np.array([MERCHANTS[i][1] for i in m_idx]),
         "order": np.array([str(x) for x in rng.integers(100000, 9999999, size=n)]),
@@ -253,7 +279,7 @@ def transactions_frame(rng: np.random.Generator, n: int, accounts: pd.DataFrame)
         "month": pd.DatetimeIndex(ts).strftime("%B").to_numpy(),
         "phone": phones(rng, n) if n <= 200_000 else np.resize(phones(rng, 200_000), n),
     }
-    memo = np.array(_fill(MEMO_TEMPLATES, rng, n, extra), dtype=object)
+    memo = _fill(MEMO_TEMPLATES, rng, n, extra)
     memo[rng.random(n) < 0.15] = None
     return pd.DataFrame(
         {
