@@ -85,7 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         mod.add_arguments(sp)
+        _add_common_to_nested(sp)
     return parser
+
+
+def _add_common_to_nested(parser: argparse.ArgumentParser) -> None:
+    """Let common options follow nested actions too (``lakewarden usage ingest --lake X``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for nested in action.choices.values():
+                existing = {o for a in nested._actions for o in a.option_strings}
+                for common in _common(suppress=True)._actions:
+                    if common.option_strings and not existing.intersection(common.option_strings):
+                        nested._add_action(common)
+                _add_common_to_nested(nested)
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:

@@ -53,6 +53,13 @@ MEMO_TEMPLATES = [
     "Standing order ref {order}",
     "Invoice {order} paid",
 ]
+NOTE_TEMPLATES = [
+    "Prefers contact by email",
+    "VIP customer, call {phone} before any card block",
+    "Asked for paper statements",
+    "{first} travels often; do not flag foreign transactions",
+    "Complained about fees in branch",
+]
 TICKET_TEMPLATES = [
     "Hi, my name is {first} {last}. My card ending {last4} was charged twice at {merchant}. Please call me on {phone}.",
     "Please update my email to {email}. Thanks, {first}",
@@ -200,6 +207,7 @@ def customers_frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
             "postcode": [f"{z:05d}" for z in rng.integers(1000, 99950, size=n)],
             "risk_score": np.round(rng.random(n) * 1000, 1),
             "created_at": created,
+            "notes": _with_nulls(rng, _fill(NOTE_TEMPLATES, rng, n, {"phone": phones(rng, n), "first": first}), 0.6),
         }
     )
 

@@ -1,0 +1,1 @@
+"""The labelled benchmark lake: generated tables whose columns carry known entity labels."""

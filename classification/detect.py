@@ -1,0 +1,316 @@
+"""Per-column detection over a batch of cell values (runs on the executors, inside ``mapInPandas``).
+
+For each column, values arrive with nulls already counted; duplicates are dropped. Each
+distinct value goes through:
+
+1. **Cheap pass**: the pattern recognizers' regexes and validators, run directly (no
+   Presidio pipeline), with the column name's tokens as context words. A value that a
+   structured entity covers, or that holds no word at all (numbers, codes, UUIDs), is
+   settled here.
+2. **Presidio** (``AnalyzerEngine``, batched through the NLP engine's ``process_batch``):
+   only for unsettled values that contain words, and only for the NLP entities (PERSON,
+   LOCATION), when the ``spacy_small`` tier is on.
+
+The scanner stops a column early once its leading shares are far from the decision
+threshold (sample mode), or sees every value and counts exact cells (``--full`` mode).
+Only counts, scores and *redacted* examples leave this module; raw values never do.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex as re
+
+from classification.engine import LANGUAGE, ClassifierEngine
+
+#: Characters of a value that the cheap pass looks at (1 MB strings are cut here).
+MAX_SCAN_CHARS = 4096
+#: Characters of a value sent to the NLP model.
+MAX_NLP_CHARS = 1000
+#: A structured hit covering this share of a value settles it.
+SETTLE_COVERAGE = 0.6
+#: In a single-token cell (a code or ID), a hit must cover this share of the cell to count.
+MIN_CELL_COVERAGE = 0.5
+BATCH = 64
+#: A cell with this many whitespace-separated words counts as free text.
+FREE_TEXT_WORDS = 4
+MIN_VALUES_BEFORE_STOP = 128
+STOP_MARGIN = 0.2
+EXAMPLES = 3
+#: Mean score from which an entity can win a column (``fusion.min_score`` default).
+STRONG_SCORE = 0.3
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_TOKEN = re.compile(r"[a-z]+|[0-9]+")
+
+
+def name_tokens(column: str) -> set[str]:
+    """Lower-case tokens of a column name: ``customerEmail`` -> {customer, email, customeremail}."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", column)
+    toks = set(_TOKEN.findall(spaced.lower()))
+    flat = re.sub(r"[^a-z0-9]", "", column.lower())
+    if flat:
+        toks.add(flat)
+    # joined neighbours: "date_of_birth" -> "dateofbirth", "date_of_birth"
+    parts = _TOKEN.findall(spaced.lower())
+    for a, b in zip(parts, parts[1:]):
+        toks.add(a + b)
+        toks.add(f"{a}_{b}")
+    if len(parts) > 1:
+        toks.add("_".join(parts))
+    return toks
+
+
+def redact(value: str, spans: list[tuple[int, int, str]], *, limit: int = 48) -> str:
+    """Return a redacted rendering of ``value``: detected spans become ``<ENTITY>``, every other
+    letter becomes ``x``/``X`` and every digit ``9``. No character of the value survives."""
+    out: list[str] = []
+    i = 0
+    for s, e, ent in sorted(spans):
+        if s < i:
+            continue
+        out.append(_shape(value[i:s]))
+        out.append(f"<{ent}>")
+        i = e
+    out.append(_shape(value[i:]))
+    text = "".join(out)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _shape(text: str) -> str:
+    return "".join("9" if ch.isdigit() else ("X" if ch.isupper() else "x") if ch.isalpha() else (ch if ch in " -_.,:/@+()#'" else "?") for ch in text)
+
+
+@dataclass
+class ColumnEvidence:
+    """What one column's scan found; serializable, holds no raw value."""
+
+    column: str
+    kind: str = "string"
+    rows: int = 0
+    nulls: int = 0
+    distinct: int = 0
+    values_checked: int = 0
+    cells_checked: int = 0
+    nlp_values: int = 0
+    truncated_values: int = 0
+    text_like: int = 0
+    entity_cells: dict[str, int] = field(default_factory=dict)
+    entity_values: dict[str, int] = field(default_factory=dict)
+    score_sum: dict[str, float] = field(default_factory=dict)
+    validated_cells: dict[str, int] = field(default_factory=dict)
+    any_entity_cells: int = 0
+    stopped_early: bool = False
+    full: bool = False
+    #: Whether an NLP model looked at the values (False on the no_op tier).
+    nlp_available: bool = False
+    #: Distinct values holding at least one word (what only an NLP model can read).
+    word_values: int = 0
+    examples: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON."""
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ColumnEvidence":
+        """Inverse of :meth:`to_dict`."""
+        return cls(**d)
+
+    def merge(self, other: "ColumnEvidence") -> None:
+        """Add another partial scan of the same column (from another partition)."""
+        for k in ("rows", "nulls", "distinct", "values_checked", "cells_checked", "nlp_values", "truncated_values", "text_like", "any_entity_cells", "word_values"):
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+        for k in ("entity_cells", "entity_values", "validated_cells"):
+            mine = getattr(self, k)
+            for e, n in getattr(other, k).items():
+                mine[e] = mine.get(e, 0) + n
+        for e, s in other.score_sum.items():
+            self.score_sum[e] = self.score_sum.get(e, 0.0) + s
+        self.stopped_early = self.stopped_early or other.stopped_early
+        self.examples = (self.examples + other.examples)[:EXAMPLES]
+        self.notes = sorted(set(self.notes + other.notes))
+        self.seconds += other.seconds
+
+
+class ColumnScanner:
+    """Accumulates evidence for one column over batches of distinct values."""
+
+    def __init__(self, engine: ClassifierEngine, column: str, *, sample_values: int | None, min_share: float) -> None:
+        self.engine = engine
+        self.column = column
+        self.limit = sample_values
+        self.min_share = min_share
+        self.context = name_tokens(column.split(".")[-1].replace("[]", ""))
+        self.ev = ColumnEvidence(column=column, full=sample_values is None, nlp_available=engine.has_nlp)
+        self._seen: set[str] = set()
+        self._done = False
+        self._last_top: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """True once the sample is complete or the verdict is stable."""
+        return self._done
+
+    def add_nulls(self, n: int, rows: int) -> None:
+        """Count ``rows`` rows of which ``n`` were null."""
+        self.ev.nulls += n
+        self.ev.rows += rows
+
+    def feed(self, values: list[str], counts: list[int] | None = None) -> None:
+        """Scan a batch of non-null values (``counts``: cells per value, full mode)."""
+        t0 = time.perf_counter()
+        i = 0
+        while i < len(values) and not self._done:
+            chunk_vals: list[str] = []
+            chunk_counts: list[int] = []
+            while i < len(values) and len(chunk_vals) < BATCH:
+                v = values[i]
+                c = 1 if counts is None else int(counts[i])
+                i += 1
+                if self.ev.full:
+                    chunk_vals.append(v)
+                    chunk_counts.append(c)
+                    continue
+                if v in self._seen:
+                    continue
+                self._seen.add(v)
+                chunk_vals.append(v)
+                chunk_counts.append(c)
+                if self.limit is not None and len(self._seen) >= self.limit:
+                    break
+            if chunk_vals:
+                self._scan_chunk(chunk_vals, chunk_counts)
+            if self.limit is not None and len(self._seen) >= self.limit:
+                self._done = True
+            elif not self.ev.full:
+                self._maybe_stop()
+        self.ev.seconds += time.perf_counter() - t0
+
+    def _maybe_stop(self) -> None:
+        n = self.ev.values_checked
+        if n < MIN_VALUES_BEFORE_STOP:
+            return
+        # only entities strong enough to be accepted can change the verdict
+        shares = {
+            e: c / n
+            for e, c in self.ev.entity_values.items()
+            if self.ev.score_sum.get(e, 0.0) / max(1, self.ev.entity_cells.get(e, 1)) >= STRONG_SCORE
+        }
+        top = max(shares, key=shares.get) if shares else None  # type: ignore[arg-type]
+        stable = all(abs(s - self.min_share) >= STOP_MARGIN for s in shares.values())
+        any_share = self.ev.any_entity_cells / max(1, self.ev.cells_checked)
+        stable = stable and abs(any_share - self.min_share) >= STOP_MARGIN
+        if stable and top == self._last_top:
+            self._done = True
+            self.ev.stopped_early = True
+        self._last_top = top
+
+    def _scan_chunk(self, values: list[str], counts: list[int]) -> None:
+        ev = self.ev
+        per_value: list[dict[str, tuple[float, bool]]] = []
+        spans_per_value: list[list[tuple[int, int, str]]] = []
+        need_nlp: list[int] = []
+        texts: list[str] = []
+        for idx, raw in enumerate(values):
+            v = raw
+            if len(v) > MAX_SCAN_CHARS:
+                v = v[:MAX_SCAN_CHARS]
+                ev.truncated_values += 1
+            texts.append(v)
+            words = len(_WORD.findall(v[:400]))
+            # free text: several whitespace-separated words (an e-mail address has letter runs, not words)
+            phrase_words = sum(1 for tok in v[:400].split() if _WORD.search(tok))
+            if phrase_words >= FREE_TEXT_WORDS:
+                ev.text_like += 1
+            if words >= 1:
+                ev.word_values += 1
+            hits: dict[str, tuple[float, bool]] = {}
+            spans: list[tuple[int, int, str]] = []
+            covered = 0
+            single_token = not any(ch.isspace() for ch in v.strip())
+            for rec in self.engine.pattern_recognizers:
+                for h in rec.scan(v, context_words=self.context):
+                    cover = (h.end - h.start) / max(1, len(v.strip()))
+                    if single_token and cover < MIN_CELL_COVERAGE:
+                        continue  # a fragment of a code or ID, not the cell's content
+                    covered = max(covered, h.end - h.start)
+                    cur = hits.get(h.entity)
+                    if cur is None or cur[0] < h.score:
+                        hits[h.entity] = (h.score, h.validated)
+                    if h.score >= 0.3:
+                        spans.append((h.start, h.end, h.entity))
+            per_value.append(hits)
+            spans_per_value.append(spans)
+            settled = covered / max(1, len(v.strip())) >= SETTLE_COVERAGE and phrase_words < FREE_TEXT_WORDS
+            if self.engine.has_nlp and words >= 1 and not settled:
+                need_nlp.append(idx)
+        if need_nlp:
+            self._run_presidio([texts[i][:MAX_NLP_CHARS] for i in need_nlp], [per_value[i] for i in need_nlp], [spans_per_value[i] for i in need_nlp])
+            ev.nlp_values += len(need_nlp)
+        for hits, spans, text, c in zip(per_value, spans_per_value, texts, counts):
+            ev.values_checked += 1
+            ev.cells_checked += c
+            counted_any = False
+            for ent, (score, validated) in hits.items():
+                ev.entity_cells[ent] = ev.entity_cells.get(ent, 0) + c
+                ev.entity_values[ent] = ev.entity_values.get(ent, 0) + 1
+                ev.score_sum[ent] = ev.score_sum.get(ent, 0.0) + score * c
+                if validated:
+                    ev.validated_cells[ent] = ev.validated_cells.get(ent, 0) + c
+                if score >= 0.3:
+                    counted_any = True
+            if counted_any:
+                ev.any_entity_cells += c
+            if len(ev.examples) < EXAMPLES:
+                ev.examples.append(redact(text, spans))
+
+    def _run_presidio(self, texts: list[str], hits_list: list[dict[str, tuple[float, bool]]], spans_list: list[list[tuple[int, int, str]]]) -> None:
+        analyzer = self.engine.analyzer
+        nlp_engine = analyzer.nlp_engine  # type: ignore[attr-defined]
+        context = sorted(self.context)
+        artifacts = nlp_engine.process_batch(texts, language=LANGUAGE, batch_size=BATCH)
+        for (text, art), hits, spans in zip(artifacts, hits_list, spans_list):
+            results = analyzer.analyze(  # type: ignore[attr-defined]
+                text=text, language=LANGUAGE, entities=self.engine.nlp_entities, nlp_artifacts=art, context=context
+            )
+            for r in results:
+                cur = hits.get(r.entity_type)
+                if cur is None or cur[0] < r.score:
+                    hits[r.entity_type] = (float(r.score), False)
+                spans.append((r.start, r.end, r.entity_type))
+
+
+def scan_values(
+    engine: ClassifierEngine,
+    column: str,
+    values: list[str | None],
+    *,
+    sample_values: int | None,
+    min_share: float,
+    counts: list[int] | None = None,
+) -> ColumnEvidence:
+    """Scan one column's values (nulls included) in one call; used by tests, benchmarks and the driver."""
+    sc = ColumnScanner(engine, column, sample_values=sample_values, min_share=min_share)
+    if counts is None:
+        nonnull = [v for v in values if v is not None]
+        sc.add_nulls(len(values) - len(nonnull), len(values))
+        sc.feed(nonnull)
+    else:
+        nn = [(v, c) for v, c in zip(values, counts) if v is not None]
+        nulls = sum(c for v, c in zip(values, counts) if v is None)
+        sc.add_nulls(nulls, sum(counts))
+        sc.feed([v for v, _ in nn], [c for _, c in nn])
+    sc.ev.distinct = len(sc._seen) if not sc.ev.full else sc.ev.values_checked
+    return sc.ev
+
+
+def distinct_counter(values: list[str]) -> Counter[str]:
+    """Count distinct values (helper for full mode)."""
+    return Counter(values)

@@ -1,0 +1,1 @@
+"""Recognizers of the contact domain."""

@@ -1,0 +1,182 @@
+"""The Delta key tables: wrapped data keys (``_lakewarden/keys``) and subject keys (``_lakewarden/subject_keys``).
+
+Only wrapped keys are stored. These small system tables are written with ``deltalake``
+(delta-rs) directly: they are not data tables and must be writable while Spark is busy.
+Destroying subject keys rewrites the subject key table without them and then purges its
+history (vacuum with zero retention, checkpoint, log cleanup), so no older version or log
+entry still holds the destroyed wrapped keys.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from governance.errors import KeyProviderError
+
+KEYS_SCHEMA = pa.schema([
+    ("key_id", pa.string()),
+    ("kind", pa.string()),
+    ("domain", pa.string()),
+    ("version", pa.int64()),
+    ("wrapped", pa.string()),
+    ("kek", pa.string()),
+    ("kek_version", pa.int64()),
+    ("created_at", pa.string()),
+])
+SUBJECT_SCHEMA = pa.schema([
+    ("key_id", pa.string()),
+    ("subject_ref", pa.string()),
+    ("wrapped", pa.string()),
+    ("kek_version", pa.int64()),
+    ("created_at", pa.string()),
+])
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    """One wrapped data key (``tok``/``hsh`` per domain version, ``enc`` per protect run and column)."""
+
+    key_id: str
+    kind: str
+    domain: str
+    version: int
+    wrapped: str
+    kek: str
+    kek_version: int
+    created_at: str
+
+    def __repr__(self) -> str:
+        return f"KeyRow(key_id={self.key_id!r}, kind={self.kind!r}, domain={self.domain!r}, version={self.version})"
+
+
+@dataclass(frozen=True)
+class SubjectKeyRow:
+    """One wrapped per-subject key."""
+
+    key_id: str
+    subject_ref: str
+    wrapped: str
+    kek_version: int
+    created_at: str
+
+    def __repr__(self) -> str:
+        return f"SubjectKeyRow(key_id={self.key_id!r})"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+_locks: dict[str, threading.Lock] = {}
+
+
+def _lock(path: str) -> threading.Lock:
+    return _locks.setdefault(path, threading.Lock())
+
+
+class KeyTables:
+    """Read and write the two key tables.
+
+    Args:
+        keys_path: Path of ``_lakewarden/keys``.
+        subject_keys_path: Path of ``_lakewarden/subject_keys``.
+    """
+
+    def __init__(self, *, keys_path: str, subject_keys_path: str) -> None:
+        self.keys_path = keys_path
+        self.subject_keys_path = subject_keys_path
+
+    @staticmethod
+    def _exists(path: str) -> bool:
+        from deltalake import DeltaTable
+
+        if "://" not in path:
+            return Path(path, "_delta_log").is_dir()
+        try:
+            return bool(DeltaTable.is_deltatable(path))
+        except Exception:  # noqa: BLE001 - object store errors
+            return False
+
+    def _read(self, path: str, schema: pa.Schema) -> list[dict[str, Any]]:
+        from deltalake import DeltaTable
+
+        if not self._exists(path):
+            return []
+        try:
+            return list(DeltaTable(path).to_pyarrow_table().to_pylist())
+        except Exception as exc:  # noqa: BLE001 - delta-rs errors
+            raise KeyProviderError(f"key table {path} is unreadable: {str(exc).splitlines()[0][:200]}") from None
+
+    def _write(self, path: str, schema: pa.Schema, rows: list[dict[str, Any]], mode: str) -> None:
+        from deltalake import write_deltalake
+
+        table = pa.Table.from_pylist(rows, schema=schema)
+        try:
+            write_deltalake(path, table, mode=mode)  # type: ignore[call-overload]
+        except Exception as exc:  # noqa: BLE001
+            raise KeyProviderError(f"key table {path} could not be written: {str(exc).splitlines()[0][:200]}") from None
+
+    # -- domain and encrypt keys ----------------------------------------------------------
+    def key_rows(self) -> list[KeyRow]:
+        return [KeyRow(**r) for r in self._read(self.keys_path, KEYS_SCHEMA)]
+
+    def add_keys(self, rows: list[KeyRow]) -> None:
+        if rows:
+            with _lock(self.keys_path):
+                self._write(self.keys_path, KEYS_SCHEMA, [r.__dict__ for r in rows], "append")
+
+    def replace_keys(self, rows: list[KeyRow]) -> None:
+        with _lock(self.keys_path):
+            self._write(self.keys_path, KEYS_SCHEMA, [r.__dict__ for r in rows], "overwrite")
+
+    # -- subject keys ---------------------------------------------------------------------
+    def subject_rows(self) -> list[SubjectKeyRow]:
+        return [SubjectKeyRow(**r) for r in self._read(self.subject_keys_path, SUBJECT_SCHEMA)]
+
+    def add_subject_keys(self, rows: list[SubjectKeyRow]) -> None:
+        if rows:
+            with _lock(self.subject_keys_path):
+                self._write(self.subject_keys_path, SUBJECT_SCHEMA, [r.__dict__ for r in rows], "append")
+
+    def replace_subject_keys(self, rows: list[SubjectKeyRow]) -> None:
+        with _lock(self.subject_keys_path):
+            self._write(self.subject_keys_path, SUBJECT_SCHEMA, [r.__dict__ for r in rows], "overwrite")
+
+    def purge_subject_history(self) -> list[str]:
+        """Physically remove older versions of the subject key table (files and log).
+
+        Returns the removed file paths.
+        """
+        return purge_table_history(self.subject_keys_path)
+
+
+def purge_table_history(path: str) -> list[str]:
+    """Zero retention, vacuum (full listing), checkpoint, log cleanup, stale commits removed."""
+    from deltalake import DeltaTable
+
+    removed: list[str] = []
+    with _lock(path):
+        DeltaTable(path).alter.set_table_properties(
+            {"delta.logRetentionDuration": "interval 0 seconds", "delta.deletedFileRetentionDuration": "interval 0 seconds"},
+            raise_if_not_exists=False,
+        )
+        removed += [str(f) for f in DeltaTable(path).vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False, full=True)]
+        dt = DeltaTable(path)
+        dt.create_checkpoint()
+        DeltaTable(path).cleanup_metadata()
+        if "://" not in path:
+            log = Path(path, "_delta_log")
+            last = json.loads((log / "_last_checkpoint").read_text(encoding="utf-8"))["version"]
+            for p in log.iterdir():
+                head = p.name.split(".", 1)[0]
+                if p.is_file() and head.isdigit() and int(head) < int(last):
+                    p.unlink()
+                    removed.append(str(p))
+    return removed

@@ -1,0 +1,176 @@
+"""Protect a table in one verified Delta commit, following a :class:`~governance.protection.plan.ProtectPlan`.
+
+All keys are resolved on the driver *before* the write starts (domain keys unwrapped, a fresh
+``encrypt`` data key wrapped with the public RSA half, new subject keys wrapped and stored), so a
+key server that stops mid-job fails the job before anything is committed: the table is unchanged
+and a rerun completes. The data is then rewritten through :func:`governance.safe_write.safe_write`
+(one commit, verified: same rows, same non-null counts, the new schema).
+
+Touches: the protected table; ``_lakewarden/keys`` and ``_lakewarden/subject_keys``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from governance.errors import InputError, PolicyError
+from governance.keys.manager import KeyManager
+from governance.protection.codec import PROTECTED_RE, type_code
+from governance.protection.plan import ColumnPlan, ProtectPlan
+from governance.protection.spark import as_text, udf1, udf2
+from governance.protection.transforms import (
+    EncryptTransform,
+    HashTransform,
+    MaskTransform,
+    Revealer,
+    SubjectTransform,
+    TokenTransform,
+)
+from governance.safe_write import Expectation, WriteResult, safe_write
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+
+@dataclass
+class ProtectResult:
+    """What an applied protection did (no values, no key material)."""
+
+    table: str
+    version: int
+    previous_version: int
+    rows: int
+    columns: dict[str, str]
+    keys: dict[str, str]
+    original_types: dict[str, str]
+    subjects: int = 0
+    write: WriteResult | None = field(default=None, repr=False)
+
+
+def _subject_identities(spark: "SparkSession", df: "DataFrame", plan: ProtectPlan, cols: list[ColumnPlan], km: KeyManager) -> dict[str, str]:
+    """Distinct subject values of the rows still to protect -> the subject's plaintext identity.
+
+    A subject column that is already tokenized is detokenized on the driver (the protector holds
+    its domain's token key), so a subject keeps the same reference before and after tokenizing.
+    """
+    from pyspark.sql import functions as F
+
+    assert plan.subject_column is not None
+    subj = F.col(f"`{plan.subject_column}`")
+    cond = None
+    for c in cols:
+        v = F.col(f"`{c.column}`")
+        todo = v.isNotNull() & ~as_text(c.column, c.spark_type).startswith("lw1:")
+        cond = todo if cond is None else (cond | todo)
+    assert cond is not None
+    todo_df = df.where(cond)
+    nulls = todo_df.where(subj.isNull()).count()
+    if nulls:
+        raise PolicyError(
+            f"table {plan.table}: {nulls} row(s) have values to encrypt per subject but no subject "
+            f"(column {plan.subject_column!r} is NULL); fix or exclude them first"
+        )
+    subj_type = dict((f.name, f.dataType.simpleString()) for f in df.schema.fields)[plan.subject_column]
+    values = [r[0] for r in todo_df.select(as_text(plan.subject_column, subj_type).alias("s")).distinct().collect()]
+    ident = {v: v for v in values}
+    toks = [v for v in values if PROTECTED_RE.match(v) and v.startswith("lw1:tok:")]
+    if toks:
+        refs = set()
+        for t in toks:
+            refs.add(t.split(":", 4)[2])
+        keys = km.domain_keys([("tok", r.rsplit(".", 1)[0], int(r.rsplit(".", 1)[1])) for r in refs])
+        rv = Revealer({f"{d}.{v}": k for (_, d, v), k in keys.items()}, {}, {})
+        for t in toks:
+            plain = rv.reveal_one(t)
+            if plain is None:
+                raise InputError(f"table {plan.table}: a tokenized subject value cannot be detokenized")
+            ident[t] = plain
+    return ident
+
+
+def apply_plan(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, *, description: str = "") -> ProtectResult:
+    """Rewrite the table with every planned column protected, in one verified commit.
+
+    Raises:
+        KeyServerUnavailableError, AccessDeniedError, AuthenticationError: before any commit.
+        DataSafetyError: the commit did not verify; the table was restored.
+    """
+    from pyspark.sql import functions as F
+
+    df = spark.read.format("delta").option("versionAsOf", plan.version).load(plan.table)
+    work = plan.work
+    keys: dict[str, str] = {}
+    transforms: dict[str, Any] = {}
+    # 1. every key first: nothing is written if the key server fails here.
+    domain_refs = set()
+    for c in work:
+        if c.action in ("tokenize", "hash") and c.domain:
+            kind = "tok" if c.action == "tokenize" else "hsh"
+            domain_refs.add((kind, c.domain, km.ensure_domain_key(c.domain, kind)))  # type: ignore[arg-type]
+    unwrapped = km.domain_keys(domain_refs)  # type: ignore[arg-type]
+    per_subject = [c for c in work if c.action == "encrypt_per_subject"]
+    subject_keys: dict[str, tuple[str, bytes]] = {}
+    subjects = 0
+    if per_subject:
+        ident = _subject_identities(spark, df, plan, per_subject, km)
+        by_identity = km.new_subject_keys(sorted(set(ident.values())))
+        subject_keys = {v: by_identity[i] for v, i in ident.items()}
+        subjects = len(by_identity)
+    for c in work:
+        if c.action == "drop":
+            keys[c.column] = "-"
+            continue
+        code = type_code(c.spark_type)
+        if c.action in ("tokenize", "hash"):
+            assert c.domain is not None
+            kind = "tok" if c.action == "tokenize" else "hsh"
+            ref = next(r for r in domain_refs if r[0] == kind and r[1] == c.domain)
+            key = unwrapped[ref]
+            transforms[c.column] = (TokenTransform if kind == "tok" else HashTransform)(c.domain, ref[2], key, code)
+            keys[c.column] = f"{kind}:{c.domain}:{ref[2]}"
+        elif c.action == "encrypt":
+            assert c.domain is not None
+            key_id, key = km.new_encrypt_key(c.domain)
+            transforms[c.column] = EncryptTransform(key_id, key, code)
+            keys[c.column] = f"enc:{c.domain}:{key_id}"
+        elif c.action == "encrypt_per_subject":
+            transforms[c.column] = SubjectTransform(subject_keys, code)
+            keys[c.column] = f"sub:{subjects} subject key(s)"
+        elif c.action == "mask":
+            r = c.rule
+            transforms[c.column] = MaskTransform(r.keep_first, r.keep_last, r.mask_char, code)
+            keys[c.column] = "-"
+    # 2. one rewrite: per-subject columns first, while the subject column still holds its input.
+    ordered = per_subject + [c for c in work if c.action != "encrypt_per_subject"]
+    out = df
+    subj_text = None
+    if plan.subject_column is not None and per_subject:
+        subj_type = dict((f.name, f.dataType.simpleString()) for f in df.schema.fields)[plan.subject_column]
+        subj_text = as_text(plan.subject_column, subj_type)
+    for c in ordered:
+        if c.action == "drop":
+            out = out.drop(c.column)
+            continue
+        t = transforms[c.column]
+        text = as_text(c.column, c.spark_type)
+        if c.action == "encrypt_per_subject":
+            assert subj_text is not None
+            out = out.withColumn(c.column, udf2(t)(text, subj_text))
+        else:
+            out = out.withColumn(c.column, udf1(t)(text))
+    out = out.select(*[F.col(f"`{f.name}`") for f in df.schema.fields if f.name in out.columns])
+    # Protection keeps every row and every non-null value: the expectation comes from the plan's
+    # read of the source version, so the protected frame is computed once (by the write), not twice.
+    dropped = {c.column for c in work if c.action == "drop"}
+    expect = Expectation(rows=plan.rows, non_null={c: n for c, n in plan.non_null.items() if c not in dropped})
+    res = safe_write(
+        spark, out, plan.table, mode="overwrite", partition_by=plan.partition_by or None, overwrite_schema=True,
+        expect=expect,
+        description=description or f"protect {len(work)} column(s)",
+    )
+    return ProtectResult(
+        table=plan.table, version=res.version, previous_version=plan.version, rows=res.rows,
+        columns={c.column: c.action for c in work}, keys=keys,
+        original_types={c.column: c.spark_type for c in work}, subjects=subjects, write=res,
+    )

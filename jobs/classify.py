@@ -1,0 +1,141 @@
+"""``lakewarden classify``: find the personal data in every column of Delta tables."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import TYPE_CHECKING
+
+from governance.context import JobContext
+
+if TYPE_CHECKING:
+    from classification.scan import TableResult
+    from governance.catalog import CatalogColumn
+
+HELP = "classify the personal data in every column of Delta tables (Presidio, sampled in Spark)"
+DESCRIPTION = (
+    "Samples each table inside Spark (a few data files picked from the Delta log, nulls and duplicates "
+    "dropped, per-column early stop), runs cheap validated patterns first and Presidio only on what they "
+    "cannot settle, and fuses the evidence into one verdict per column with a confidence and a sensitivity "
+    "tier. Verdicts go to the catalog (<root>/_lakewarden/catalog); a table with no new commit since its "
+    "last scan is skipped unless --force. Reviewed labels win over scans. With no TABLE, every Delta "
+    "table under the lake root is classified."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("tables", nargs="*", metavar="TABLE", help="Delta table path/URL, a name under the lake root, or a Parquet folder")
+    parser.add_argument("--json", dest="json_path", metavar="FILE", help="write the verdicts and evidence as JSON")
+    parser.add_argument("--sample-rows", type=int, metavar="N", help="distinct values sampled per column (default classification.sample_rows)")
+    parser.add_argument("--full", action="store_true", help="scan every value of every column and report exact match counts (audits; slow)")
+    parser.add_argument("--force", action="store_true", help="scan even tables unchanged since their last scan")
+    parser.add_argument("--nlp", choices=["no_op", "spacy_small"], help="NLP tier (default classification.nlp)")
+
+
+def run(args: argparse.Namespace, ctx: JobContext) -> int:
+    from classification.registry import load_recognizer_config
+    from classification.reports import json_document, write_json
+    from classification.scan import TableResult, classify_table, table_format
+    from governance.catalog import Catalog, ColumnRecord
+    from governance.errors import InputError, LakewardenError
+    from governance.lake import list_tables, resolve_table, table_name
+    from governance.risk import classification_policy_path, load_classification_policy
+
+    s = ctx.settings
+    sample_rows = args.sample_rows or s.classification.sample_rows
+    if sample_rows < 10:
+        raise InputError(f"--sample-rows must be at least 10, not {sample_rows}")
+    nlp = args.nlp or s.classification.nlp
+    config = load_recognizer_config(s.recognizers)
+    policy = load_classification_policy(classification_policy_path(s))
+    catalog = Catalog(s, policy=policy)
+
+    if args.tables:
+        paths = [resolve_table(s, t) for t in args.tables]
+        for p in paths:
+            table_format(p)  # fail fast on a missing path or a folder that is no table
+    else:
+        paths = list_tables(s.lake.root, system_dir=s.lake.system_dir)
+        if not paths:
+            ctx.out.print(f"no Delta tables under {s.lake.root}")
+    results: list[TableResult] = []
+    skipped: list[dict[str, object]] = []
+    first_error: LakewardenError | None = None
+    with ctx.progress.task("classify", total=len(paths)) as task:
+        for path in paths:
+            name = table_name(s, path)
+            fmt = table_format(path)
+            if fmt == "delta" and not (args.force or args.full):
+                version = ctx.maintenance.version(path)
+                need, why = catalog.needs_scan(path, version=version, recognizers=config.fingerprint(), nlp=nlp)
+                if not need:
+                    skipped.append({"table": name, "path": path, "reason": why})
+                    task.advance(1, note=f"{name}: skipped ({why})")
+                    continue
+            try:
+                res = classify_table(
+                    ctx.spark, path, name=name, config=config, policy=policy, nlp=nlp, sample_rows=sample_rows,
+                    min_share=s.classification.min_cell_share, full=args.full, maintenance=ctx.maintenance,
+                    parallelism=s.engine.shuffle_partitions,
+                )
+            except LakewardenError as exc:
+                if args.tables and len(paths) == 1:
+                    raise
+                first_error = first_error or exc
+                skipped.append({"table": name, "path": path, "reason": f"error: {exc}"})
+                task.advance(1, note=f"{name}: error")
+                continue
+            catalog.record_scan(
+                table=path, table_name=name, delta_version=res.delta_version, recognizers=res.recognizers, nlp=nlp,
+                full_scan=args.full,
+                columns=[ColumnRecord(v.name, v.entity, v.entities, v.confidence, v.sensitivity, v.evidence) for v in res.columns],
+            )
+            _apply_reviews(res, catalog.effective_columns(path))
+            ctx.audit.append(
+                action="classify",
+                table=path,
+                columns=[v.name for v in res.columns if v.entity],
+                counts={"columns": len(res.columns), "personal_columns": sum(1 for v in res.columns if v.entity), "rows_sampled": res.rows_sampled},
+                details={"delta_version": res.delta_version, "nlp": nlp, "sample_rows": sample_rows, "full": args.full, "recognizers": res.recognizers},
+            )
+            results.append(res)
+            task.advance(1, note=f"{name}: {sum(1 for v in res.columns if v.entity)} personal column(s)")
+
+    rows = []
+    for r in results:
+        for v in r.columns:
+            rows.append({
+                "table": r.table, "column": v.name, "entity": v.entity or "-", "also": ",".join(v.entities[1:]),
+                "confidence": f"{v.confidence:.2f}", "sensitivity": v.sensitivity, "reviewed": "yes" if v.reviewed else "",
+            })
+    if rows:
+        ctx.out.table(rows)
+    for sk in skipped:
+        ctx.out.print(f"skipped {sk['table']}: {sk['reason']}")
+    if args.json_path:
+        engine = {
+            "kind": s.engine.kind,
+            "cpu_count": os.cpu_count(),
+            "python_work": "threads of the Sail process (one core for Presidio: the GIL)" if s.engine.kind == "embedded" else "one Python worker per Spark task",
+        }
+        write_json(args.json_path, json_document(results, skipped=skipped, cores=engine))
+        ctx.out.print(f"wrote {args.json_path}")
+    if first_error is not None:
+        raise first_error
+    return 0
+
+
+def _apply_reviews(result: "TableResult", effective: "list[CatalogColumn]") -> None:
+    """Reviewed labels win over this scan: overlay them on the verdicts shown and written to JSON."""
+    by_col = {c.column: c for c in effective}
+    for v in result.columns:
+        c = by_col.get(v.name)
+        if c is not None and c.reviewed:
+            v.evidence = {**v.evidence, "scanned_entity": v.entity, "review": {"decision": c.review_decision, "by": c.reviewed_by, "at": str(c.reviewed_at)}}
+            v.entity, v.entities, v.sensitivity, v.confidence, v.reviewed = c.entity, list(c.entities), c.sensitivity, c.confidence, True
+
+
+if __name__ == "__main__":
+    from jobs._entry import run_job
+
+    raise SystemExit(run_job("classify"))

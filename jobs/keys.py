@@ -1,0 +1,176 @@
+"""``lakewarden keys``: bootstrap roles, print policies, rotate, rewrap, reencrypt, status, destroy subjects."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from governance.context import JobContext
+from governance.errors import InputError
+from governance.keys.base import NoKeyAccess
+from governance.keys.manager import KeyManager, key_tables, open_provider
+from governance.lake import resolve_table
+from governance.protection.codec import check_domain
+from governance.protection.reveal import reencrypt_table, table_key_usage
+
+HELP = "key lifecycle: bootstrap, policies, rotate, rewrap, reencrypt, status, destroy-subjects"
+DESCRIPTION = (
+    "bootstrap    create Transit keys, role policies and AppRoles (classifier, protector, revealer, eraser)\n"
+    "             on Vault/OpenBao with an administrator token, or the local keyring\n"
+    "policies     print every role's policy for review\n"
+    "rotate       new version of a domain's token/hash keys (new writes use it); --kek rotates a KEK (admin)\n"
+    "rewrap       re-wrap stored data keys under the newest KEK version, data untouched (protector role)\n"
+    "reencrypt    re-encrypt a table's values under the newest data keys, one commit (revealer role; --apply)\n"
+    "status       key versions per domain, and in use per table and column\n"
+    "destroy-subjects  destroy data subjects' keys (crypto-shredding; eraser role; --apply)"
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    b = sub.add_parser("bootstrap", help="create keys, policies and AppRoles (admin token) or the local keyring")
+    b.add_argument("--token-file", help="file holding the administrator token (default $VAULT_TOKEN)")
+    b.add_argument("--credentials-dir", default=str(Path.home() / ".config" / "lakewarden" / "approle"),
+                   help="where each role's role_id/secret_id files are written (mode 0600)")
+    sub.add_parser("policies", help="print the policy of every role")
+    r = sub.add_parser("rotate", help="rotate a domain's data keys, or a KEK with --kek")
+    r.add_argument("domain", nargs="?", help="key domain (e.g. pii)")
+    r.add_argument("--kek", choices=["data", "subject", "encrypt"], help="rotate a key-encryption key instead (admin)")
+    r.add_argument("--token-file", help="administrator token file for --kek on Vault (default $VAULT_TOKEN)")
+    w = sub.add_parser("rewrap", help="re-wrap stored data keys under the newest KEK version")
+    w.add_argument("--dry-run", action="store_true", help="only count what would be re-wrapped")
+    e = sub.add_parser("reencrypt", help="re-encrypt a table under the newest data keys")
+    e.add_argument("table", metavar="TABLE")
+    e.add_argument("--apply", action="store_true", help="rewrite the table (default: count only)")
+    s = sub.add_parser("status", help="key versions per domain and per table column")
+    s.add_argument("tables", metavar="TABLE", nargs="*", help="tables whose protected columns to inspect")
+    d = sub.add_parser("destroy-subjects", help="destroy every key of the data subjects listed in a file")
+    d.add_argument("--subjects-file", required=True, help="file with one subject id per line (kept out of shell history)")
+    d.add_argument("--apply", action="store_true", help="destroy (default: count only)")
+
+
+def _admin_provider(ctx: JobContext, token_file: str | None) -> object:
+    from governance.keys.bootstrap import admin_token
+    from governance.keys.vault import VaultKeyProvider
+
+    return VaultKeyProvider(ctx.settings.keys.vault, role="admin", token=admin_token(token_file=token_file))
+
+
+def _bootstrap(args: argparse.Namespace, ctx: JobContext) -> int:
+    if ctx.settings.keys.provider == "local":
+        from governance.keys.local import new_master_key
+
+        env = ctx.settings.keys.local.master_key_env
+        if not os.environ.get(env):
+            ctx.out.print(f"the local provider needs a master key in ${env}; generate one and keep it out of the repo:")
+            ctx.out.print(f"  export {env}=$(python -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())')")
+            ctx.out.print(f"  (for example {new_master_key()[:4]}... ; never commit it)")
+            raise InputError(f"${env} is not set")
+        provider = open_provider(ctx.settings, "local")
+        provider.check()
+        ctx.audit.append(action="keys_bootstrap", details={"provider": provider.describe()})
+        ctx.out.print(f"local keyring ready: {provider.describe()} (mode 0600). Roles are not enforced locally.")
+        return 0
+    from governance.keys.bootstrap import admin_client, admin_token, bootstrap
+
+    s = ctx.settings.keys.vault
+    report = bootstrap(admin_client(s, admin_token(token_file=args.token_file)), s, credentials_dir=args.credentials_dir)
+    ctx.out.table([{"transit key": k, "state": "created"} for k in report.created_keys]
+                  + [{"transit key": k, "state": "existed"} for k in report.existing_keys])
+    ctx.out.table([{"role": r, "policy": f"lakewarden-{r}", "approle": f"lakewarden-{r}",
+                    "credentials": f"{args.credentials_dir}/{r}.role_id, .secret_id"} for r in report.credentials])
+    ctx.out.print("give each job only its own role's files (LAKEWARDEN_VAULT_ROLE_ID/_SECRET_ID or keys.vault.*_file)")
+    ctx.audit.append(action="keys_bootstrap", details={"url": s.url, "created": report.created_keys,
+                                                       "roles": sorted(report.credentials)})
+    return 0
+
+
+def run(args: argparse.Namespace, ctx: JobContext) -> int:
+    cmd = args.keys_command
+    settings = ctx.settings
+    if cmd == "bootstrap":
+        return _bootstrap(args, ctx)
+    if cmd == "policies":
+        from governance.keys.bootstrap import role_policies
+
+        for role, hcl in role_policies(settings.keys.vault).items():
+            ctx.out.print(f"# ---- policy lakewarden-{role} ----")
+            ctx.out.print(hcl)
+        return 0
+    tables = key_tables(settings)
+    if cmd == "rotate":
+        if args.kek:
+            provider = _admin_provider(ctx, args.token_file) if settings.keys.provider == "vault" else open_provider(settings, "local")
+            km = KeyManager(provider, tables)  # type: ignore[arg-type]
+            v = km.rotate_kek(args.kek)
+            ctx.audit.append(action="keys_rotate_kek", details={"kek": args.kek, "version": v})
+            ctx.out.print(f"{args.kek} KEK rotated to version {v}; run `lakewarden keys rewrap` to re-wrap stored data keys")
+            return 0
+        if not args.domain:
+            raise InputError("keys rotate needs a DOMAIN (or --kek)")
+        domain = check_domain(args.domain)
+        km = KeyManager(open_provider(settings, "protector"), tables)
+        versions = km.rotate(domain)
+        ctx.audit.append(action="keys_rotate", details={"domain": domain, "versions": versions})
+        ctx.out.print(f"domain {domain}: token key now v{versions['tok']}, hash key v{versions['hsh']}; new writes use them. "
+                      "Run `lakewarden keys reencrypt TABLE --apply` to move existing tokens.")
+        return 0
+    if cmd == "rewrap":
+        km = KeyManager(open_provider(settings, "protector"), tables)
+        rep = km.rewrap(dry_run=args.dry_run)
+        ctx.out.table([{"kek": k, "latest version": rep.latest.get(k), ("would re-wrap" if rep.dry_run else "re-wrapped"): n}
+                       for k, n in rep.rewrapped.items()])
+        if not rep.dry_run:
+            ctx.audit.append(action="keys_rewrap", counts=rep.rewrapped, details={"latest": rep.latest})
+        return 0
+    if cmd == "reencrypt":
+        path = resolve_table(settings, args.table)
+        km = KeyManager(open_provider(settings, "revealer"), tables)
+        try:
+            with ctx.progress.task("reencrypt"):
+                res = reencrypt_table(ctx.spark, km, path, dry_run=not args.apply)
+        finally:
+            km.forget()
+        ctx.out.table([{"column": c.column, "tokens to re-key": c.tokens_to_rekey, "encrypted to re-key": c.encrypted_to_rekey,
+                        "left as is": c.untouched} for c in res.columns])
+        if res.write is not None:
+            ctx.audit.append(action="keys_reencrypt", table=path, columns=[c.column for c in res.columns],
+                             counts={"values": res.values, "rows": res.write.rows}, details={"version": res.write.version})
+            ctx.out.print(f"re-encrypted {res.values} value(s) of {path}: version {res.write.version}")
+        elif not res.columns:
+            ctx.out.print(f"{path}: every protected value already uses the newest keys")
+        else:
+            ctx.out.print("dry run: nothing written; rerun with --apply")
+        return 0
+    if cmd == "status":
+        km = KeyManager(NoKeyAccess(why="status reads the key tables only"), tables)
+        rows = km.status_rows()
+        ctx.out.print(f"key tables: {tables.keys_path}, {tables.subject_keys_path}")
+        if rows:
+            ctx.out.table(rows)
+        else:
+            ctx.out.print("no data keys yet")
+        for t in args.tables:
+            usage = table_key_usage(ctx.spark, resolve_table(settings, t))
+            if usage:
+                ctx.out.table(usage)
+            else:
+                ctx.out.print(f"{t}: no protected values")
+        return 0
+    if cmd == "destroy-subjects":
+        subjects = [ln.strip() for ln in Path(args.subjects_file).read_text(encoding="utf-8").splitlines() if ln.strip()]
+        km = KeyManager(open_provider(settings, "eraser"), tables)
+        destroyed = km.destroy_subjects(subjects, dry_run=not args.apply)
+        if not destroyed.dry_run:
+            ctx.audit.append(action="keys_destroy_subjects", counts={"subjects": destroyed.subjects, "keys": destroyed.keys,
+                                                                     "files_removed": len(destroyed.removed_files)})
+        ctx.out.print(destroyed.statement())
+        return 0
+    raise InputError(f"unknown keys action {cmd!r}")
+
+
+if __name__ == "__main__":
+    from jobs._entry import run_job
+
+    raise SystemExit(run_job("keys"))

@@ -1,0 +1,103 @@
+"""``lakewarden protect TABLE``: tokenize/encrypt/hash/mask sensitive columns by policy, in one commit."""
+
+from __future__ import annotations
+
+import argparse
+
+from governance.context import JobContext
+from governance.keys.base import NoKeyAccess
+from governance.keys.manager import KeyManager, key_tables, open_provider
+from governance.lake import resolve_table
+from governance.policy import load_policy
+from governance.protection.apply import apply_plan
+from governance.protection.history import purge_plaintext_history
+from governance.protection.plan import ProtectPlan, build_plan
+
+HELP = "protect sensitive columns of a table by policy (dry-run plan unless --apply)"
+DESCRIPTION = (
+    "Plans, and with --apply performs, the protection of a Delta table's sensitive columns as "
+    "conf/policy.yaml says (tokenize, encrypt, encrypt_per_subject, hash, mask, drop, keep). The "
+    "table is rewritten in ONE verified Delta commit; nulls stay null, other columns are untouched, "
+    "already protected values are never protected twice. Runs as the 'protector' key role.\n\n"
+    "--purge-history then removes what older versions still hold (their data files and the "
+    "_delta_log statistics and predicates): time travel to versions before the protected one is lost."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("table", metavar="TABLE", help="table name under the lake root, or a path/URL")
+    parser.add_argument("--policy", metavar="FILE", help="policy file (default: settings 'policy', conf/policy.yaml)")
+    parser.add_argument("--apply", action="store_true", help="rewrite the table (default: print the plan only)")
+    parser.add_argument(
+        "--purge-history", action="store_true",
+        help="after protecting, remove older versions' plaintext (data files and log); with --apply only",
+    )
+
+
+def print_plan(ctx: JobContext, plan: ProtectPlan) -> None:
+    ctx.out.print(f"table {plan.table} at version {plan.version}: {plan.rows} row(s)"
+                  + (f", data subject column {plan.subject_column!r}" if plan.subject_column else ""))
+    if plan.columns:
+        ctx.out.table(plan.as_rows())
+    else:
+        ctx.out.print("no column of this table has a protection rule (policy tables/entities/sensitivity)")
+    for note in plan.notes:
+        ctx.out.print(f"note: {note}")
+
+
+def run(args: argparse.Namespace, ctx: JobContext) -> int:
+    settings = ctx.settings
+    path = resolve_table(settings, args.table)
+    policy = load_policy(args.policy or settings.policy).protection
+    tables = key_tables(settings)
+    readonly = KeyManager(NoKeyAccess(role="protector", why="dry-run plans read the key table only"), tables)
+    with ctx.progress.task("plan protection"):
+        plan = build_plan(ctx.spark, settings, policy, path, keys=readonly)
+    print_plan(ctx, plan)
+    work = plan.work
+    if not args.apply:
+        ctx.out.print(f"dry run: {len(work)} column(s) would change; nothing was written. Rerun with --apply.")
+        if args.purge_history:
+            report = purge_plaintext_history(ctx.maintenance, path, dry_run=True)
+            ctx.out.print("with --apply, --purge-history would then: " + report.statement())
+        return 0
+    if work:
+        km = KeyManager(open_provider(settings, "protector"), tables)
+        try:
+            with ctx.progress.task("protect", total=len(work)) as t:
+                result = apply_plan(ctx.spark, plan, km, description=f"protect {len(work)} column(s)")
+                t.advance(len(work))
+        finally:
+            km.forget()
+            km.provider.close()
+        ctx.audit.append(
+            action="protect",
+            table=path,
+            columns=sorted(result.columns),
+            counts={"rows": result.rows, "columns": len(result.columns), "subjects": result.subjects},
+            details={
+                "version": result.version, "previous_version": result.previous_version,
+                "actions": result.columns, "keys": result.keys, "original_types": result.original_types,
+                "skipped": [c.column for c in plan.columns if c.status.startswith("skip")],
+                "key_provider": km.provider.describe(),
+            },
+        )
+        ctx.out.print(f"protected {len(result.columns)} column(s) of {path} in one commit: version {result.version} "
+                      f"({result.rows} rows)")
+    else:
+        ctx.out.print("nothing to protect: every planned column is already protected or kept")
+    if args.purge_history:
+        report = purge_plaintext_history(ctx.maintenance, path, dry_run=False)
+        ctx.audit.append(
+            action="purge_history", table=path,
+            counts={"data_files": len(report.data_files), "log_files": len(report.log_files)},
+            details={"kept_version": report.version},
+        )
+        ctx.out.print(report.statement())
+    return 0
+
+
+if __name__ == "__main__":
+    from jobs._entry import run_job
+
+    raise SystemExit(run_job("protect"))

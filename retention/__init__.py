@@ -1,0 +1,1 @@
+"""Retention: usage measurement and cold data, retention and anonymization rules, erasure."""

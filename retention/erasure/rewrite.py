@@ -1,0 +1,189 @@
+"""Remove rows from the files that hold them: copy-on-write of touched files, one Delta commit.
+
+Sail's ``DELETE`` rewrites every file its predicate cannot prune (an opaque predicate
+rewrites the whole table) and records the predicate in the log; a hashed predicate would
+put the hash key there. So erasure writes, for each file holding the subject, a copy without
+the subject's rows, and commits the ``remove`` of the old files and the ``add`` of the copies
+in one transaction through delta-rs (``create_write_transaction``), with no predicate at all.
+Untouched files are not read or written.
+
+Like :func:`governance.safe_write.safe_write`, the commit is verified afterwards (schema
+unchanged, rows = before - removed, from the log statistics) and the table is restored to
+its previous version on a mismatch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from governance.errors import ConcurrentWriteError, DataSafetyError, EngineError, RowCountMismatchError, SchemaDriftError
+from governance.lake import local_path, require_delta
+from governance.maintenance import DeltaMaintenance
+from retention.erasure.locate import FileHit
+
+_STATS_MAX_STR = 32
+
+
+@dataclass(frozen=True)
+class RewriteResult:
+    """One verified erasure commit."""
+
+    table: str
+    previous_version: int
+    version: int
+    rows_removed: int
+    files_rewritten: int
+    files_removed: int
+    partitions: list[str]
+
+
+def _stat_value(v: Any) -> Any:
+    if isinstance(v, datetime):
+        if v.tzinfo is not None:
+            v = v.astimezone(timezone.utc).replace(tzinfo=None)
+        return v.isoformat(timespec="milliseconds") + "Z"
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
+
+
+def file_stats(table: Any) -> str:
+    """Delta ``stats`` JSON (numRecords, min/max of simple columns, nullCount) of a pyarrow table."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mins: dict[str, Any] = {}
+    maxs: dict[str, Any] = {}
+    nulls: dict[str, int] = {}
+    for name, col in zip(table.column_names, table.columns):
+        t = col.type
+        if pa.types.is_nested(t):
+            continue
+        nulls[name] = int(col.null_count)
+        if col.null_count == len(col) or not (
+            pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_string(t) or pa.types.is_large_string(t)
+            or pa.types.is_date(t) or pa.types.is_timestamp(t)
+        ):
+            continue
+        mm = pc.min_max(col)
+        lo, hi = mm["min"].as_py(), mm["max"].as_py()
+        if isinstance(lo, float) and (np.isnan(lo) or np.isnan(hi)):
+            continue
+        if isinstance(lo, str) and (len(lo) > _STATS_MAX_STR or len(hi) > _STATS_MAX_STR):
+            continue
+        mins[name], maxs[name] = _stat_value(lo), _stat_value(hi)
+    return json.dumps({"numRecords": table.num_rows, "minValues": mins, "maxValues": maxs, "nullCount": nulls})
+
+
+def _rel(table_path: str, file_path: str) -> str:
+    base = local_path(table_path).rstrip("/") + "/"
+    p = local_path(file_path)
+    return p[len(base):] if p.startswith(base) else p
+
+
+def rewrite_files(
+    table_path: str,
+    hits: list[FileHit],
+    *,
+    read_version: int,
+    maintenance: DeltaMaintenance,
+    metadata: dict[str, Any],
+) -> RewriteResult:
+    """Commit ``hits`` removed from the table at ``table_path`` (one transaction) and verify it.
+
+    Args:
+        table_path: The Delta table.
+        hits: Files holding rows to remove, each with its row mask.
+        read_version: The version the masks were computed at (conflicts are detected from it).
+        maintenance: Reads the log for verification and restores on a mismatch.
+        metadata: Extra commit metadata (request id, counts; never identifiers).
+
+    Touches: the table's data files (new copies of touched files) and ``_delta_log`` (one commit).
+
+    Raises:
+        ConcurrentWriteError: Another writer changed the same files first (transient; locate again).
+        RowCountMismatchError, SchemaDriftError: The commit is not what was written; the table was restored.
+    """
+    import pyarrow.parquet as pq
+    from deltalake import DeltaTable
+    from deltalake.transaction import AddAction, CommitProperties, RemoveAction
+
+    require_delta(table_path)
+    dt = DeltaTable(table_path, version=read_version)
+    schema_before = dt.schema().to_json()
+    partition_cols = list(dt.metadata().partition_columns)
+    before_rows = sum(int(f.num_records or 0) for f in maintenance.files(table_path, version=read_version))
+    actions: list[Any] = []
+    written: list[str] = []
+    removed_rows = 0
+    now_ms = int(time.time() * 1000)
+    try:
+        for hit in hits:
+            rel = _rel(table_path, hit.file.path)
+            table = pq.read_table(local_path(hit.file.path))
+            if table.num_rows != len(hit.mask):
+                raise ConcurrentWriteError(f"{table_path}: file {rel} changed while it was being erased; locate again")
+            keep = table.filter(~hit.mask)
+            removed_rows += table.num_rows - keep.num_rows
+            actions.append(RemoveAction(path=rel, data_change=True, deletion_timestamp=now_ms,
+                                        size=hit.file.size_bytes, partition_values=dict(hit.file.partition_values)))
+            if keep.num_rows == 0:
+                continue
+            new_rel = posixpath.join(posixpath.dirname(rel), f"part-00000-{uuid.uuid4()}-erased.c000.snappy.parquet")
+            new_abs = os.path.join(local_path(table_path), new_rel)
+            pq.write_table(keep, new_abs, compression="snappy")
+            written.append(new_abs)
+            actions.append(AddAction(path=new_rel, size=os.path.getsize(new_abs), partition_values=dict(hit.file.partition_values),
+                                     modification_time=now_ms, data_change=True, stats=file_stats(keep)))
+        params = {"lakewarden": "erasure", **{k: str(v) for k, v in metadata.items()}, "rows_removed": str(removed_rows),
+                  "files_rewritten": str(len(written)), "files_removed": str(len(hits))}
+        props = CommitProperties(custom_metadata={"operationParameters": params},
+                                 max_commit_retries=3)
+        dt.create_write_transaction(actions, mode="append", schema=dt.schema(), partition_by=partition_cols or None,
+                                    commit_properties=props)
+    except ConcurrentWriteError:
+        _cleanup(written)
+        raise
+    except Exception as exc:  # noqa: BLE001 - delta-rs raises CommitFailedError and friends
+        _cleanup(written)
+        msg = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        if any(w in msg.lower() for w in ("conflict", "concurrent", "transaction failed", "version already exists")):
+            raise ConcurrentWriteError(f"{table_path}: another writer committed first; locate again ({msg})") from None
+        raise EngineError(f"{table_path}: erasure commit failed: {msg}") from None
+    version = maintenance.version(table_path)
+    after_rows = sum(int(f.num_records or 0) for f in maintenance.files(table_path, version=version))
+    problem: DataSafetyError | None = None
+    if DeltaTable(table_path, version=version).schema().to_json() != schema_before:
+        problem = SchemaDriftError(f"{table_path}: erasure commit {version} changed the schema")
+    elif after_rows > before_rows - removed_rows or (version == read_version + 1 and after_rows != before_rows - removed_rows):
+        problem = RowCountMismatchError(
+            f"{table_path}: erasure commit {version} leaves {after_rows} row(s) where {before_rows - removed_rows} were expected"
+        )
+    if problem is not None:
+        try:
+            maintenance.restore(table_path, version - 1)
+            undone = f"the table was restored to version {version - 1}"
+        except Exception as exc:  # noqa: BLE001
+            undone = f"restoring FAILED ({type(exc).__name__}); restore version {version - 1} by hand"
+        raise type(problem)(f"{problem}; {undone}")
+    parts = sorted({"/".join(f"{k}={v}" for k, v in h.file.partition_values.items()) for h in hits if h.file.partition_values})
+    return RewriteResult(table=table_path, previous_version=read_version, version=version, rows_removed=removed_rows,
+                         files_rewritten=sum(1 for a in actions if isinstance(a, AddAction)),
+                         files_removed=sum(1 for a in actions if isinstance(a, RemoveAction)), partitions=parts)
+
+
+def _cleanup(paths: list[str]) -> None:
+    for p in paths:
+        try:
+            os.unlink(p)
+        except OSError:
+            pass

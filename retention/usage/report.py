@@ -1,0 +1,669 @@
+"""The usage report: how much of the lake is read, and which sensitive data sits cold.
+
+Per lake, table, partition and column: bytes stored (from the Delta log), bytes and times
+read in the window, last read, readers, utilization = bytes read / bytes stored, and cold =
+not read by business workloads in the window. Governance reads (Lakewarden's own jobs) are
+counted separately and never make data "used".
+
+Precision, as far as the evidence allows:
+- table and partition bytes read are Spark's ``size of files read`` metric (the files a scan
+  selected after partition pruning); a read without the metric counts the stored bytes of
+  what it selected (``bytes_source = estimated``); a read that spans several partitions is
+  split across them in proportion to their stored bytes;
+- a column's utilization is the bytes of the scans that read it over the table's bytes; its
+  stored and read bytes are estimated from the share of the column in Parquet footers of a
+  sample of the table's files (column chunks' compressed sizes).
+
+Touches: reads ``<root>/_lakewarden/usage``, the lake's Delta logs and Parquet footers, the
+catalog and the policy file; writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from governance.config import Settings
+from governance.errors import InputError
+from governance.lake import is_remote, list_tables, local_path
+from retention.rules_lookup import tables_with_retention_rule
+from retention.usage.mapping import LakeMapper
+from retention.usage.store import read_usage
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from governance.maintenance import DeltaMaintenance
+
+#: Sensitivity tiers that do not make a column "sensitive" for the cold-data list
+#: (the policy tiers are public < internal < confidential < restricted).
+NOT_SENSITIVE = frozenset({"", "none", "public", "internal", "non_sensitive", "not_sensitive", "unclassified"})
+#: Display order of sensitivity tiers (most sensitive first); unknown tiers sort after these.
+TIER_ORDER = ("restricted", "confidential", "internal", "public")
+_FOOTER_SAMPLE = 8
+
+
+def parse_window(text: str) -> timedelta:
+    """``90d``, ``12w``, ``36h``, ``6m`` (30-day months), ``1y`` -> a timedelta.
+
+    Raises:
+        InputError: The text is not ``<number><h|d|w|m|y>`` or is not positive.
+    """
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([hdwmy])\s*", text or "")
+    if not m or float(m.group(1)) <= 0:
+        raise InputError(f"--window {text!r}: expected a positive duration like 90d, 12w, 36h, 6m or 1y")
+    n = float(m.group(1))
+    return timedelta(hours=n * {"h": 1, "d": 24, "w": 168, "m": 720, "y": 8760}[m.group(2)])
+
+
+def _tier_rank(tier: str) -> int:
+    t = tier.lower()
+    return TIER_ORDER.index(t) if t in TIER_ORDER else len(TIER_ORDER)
+
+
+def _sens(value: Any) -> str:
+    v = getattr(value, "value", value)
+    return "" if v is None else str(v)
+
+
+@dataclass
+class ColumnUsage:
+    """Usage of one column of a table."""
+
+    column: str
+    bytes_stored: int | None
+    bytes_read: int | None
+    scan_bytes: int
+    reads: int
+    last_read: datetime | None
+    readers: list[str]
+    utilization: float | None
+    cold: bool
+    entity: str | None = None
+    sensitivity: str | None = None
+
+
+@dataclass
+class PartitionUsage:
+    """Usage of one partition of a table."""
+
+    partition: str
+    bytes_stored: int
+    bytes_read: int
+    reads: int
+    last_read: datetime | None
+    utilization: float | None
+    cold: bool
+
+
+@dataclass
+class TableUsage:
+    """Usage of one Delta table.
+
+    ``bytes_read``, ``reads`` and ``readers`` count business reads in the window; ``last_read``
+    is the last business read ever recorded; ``utilization`` = bytes read / bytes stored (above
+    1 when data is read more than once); ``touched_share`` = share of the stored bytes in
+    partitions (or the table) read at least once; ``cold`` = no business read in the window.
+    """
+
+    table: str
+    path: str
+    bytes_stored: int
+    files: int
+    bytes_read: int
+    reads: int
+    last_read: datetime | None
+    readers: list[str]
+    utilization: float | None
+    touched_share: float | None
+    cold: bool
+    governance_reads: int
+    governance_last_read: datetime | None
+    has_retention_rule: bool
+    partitions: list[PartitionUsage] = field(default_factory=list)
+    columns: list[ColumnUsage] = field(default_factory=list)
+
+
+@dataclass
+class SensitiveColdItem:
+    """A sensitive column not read by the business in the window, in a table without a retention rule."""
+
+    table: str
+    column: str
+    entity: str | None
+    sensitivity: str
+    bytes_stored: int | None
+    last_read: datetime | None
+    table_cold: bool
+    reviewed: bool | None = None
+
+
+@dataclass
+class SeriesPoint:
+    """One point of a time series."""
+
+    date: str
+    bytes_stored: int | None = None
+    bytes_read: int | None = None
+    utilization: float | None = None
+
+
+@dataclass
+class LakeUsage:
+    """Totals over the whole lake."""
+
+    root: str
+    tables: int
+    bytes_stored: int
+    bytes_read: int
+    reads: int
+    utilization: float | None
+    touched_share: float | None
+    cold_tables: int
+    cold_bytes: int
+    governance_reads: int
+    governance_bytes: int
+
+
+@dataclass
+class UsageReport:
+    """Everything the usage report shows, as typed data (for text, JSON and HTML)."""
+
+    generated_at: datetime
+    window: str
+    window_start: datetime
+    lake: LakeUsage
+    sensitive_cold: list[SensitiveColdItem]
+    tables: list[TableUsage]
+    stored_over_time: list[SeriesPoint]
+    utilization_over_time: list[SeriesPoint]
+    cold_bytes_by_tier: dict[str, int]
+    missing_tables: list[dict[str, Any]]
+    notes: list[str]
+    #: False when no read evidence was ingested at all: "cold" then means "unknown", and
+    #: nothing should be deleted or anonymized because of it.
+    has_evidence: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (datetimes as ISO strings) for JSON."""
+        return json.loads(json.dumps(asdict(self), default=_iso))
+
+
+def _iso(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.isoformat()
+    return str(v)
+
+
+# --------------------------------------------------------------------------- stored bytes
+def column_shares(table_path: str, data_files: list[str]) -> dict[str, float] | None:
+    """Share of each top-level column in the compressed bytes of a sample of Parquet files."""
+    if is_remote(table_path) or not data_files:
+        return None
+    import pyarrow.parquet as pq
+
+    sizes: dict[str, int] = {}
+    sample = sorted(data_files)[:: max(1, len(data_files) // _FOOTER_SAMPLE)][:_FOOTER_SAMPLE]
+    for f in sample:
+        p = f if f.startswith("/") else str(Path(local_path(table_path), f))
+        try:
+            md = pq.ParquetFile(local_path(p)).metadata
+        except Exception:  # noqa: BLE001 - a missing or odd file only weakens the estimate
+            continue
+        for rg in range(md.num_row_groups):
+            group = md.row_group(rg)
+            for c in range(group.num_columns):
+                col = group.column(c)
+                top = col.path_in_schema.split(".")[0]
+                sizes[top] = sizes.get(top, 0) + int(col.total_compressed_size)
+    total = sum(sizes.values())
+    return {k: v / total for k, v in sizes.items()} if total else None
+
+
+def stored_history(table_path: str, current_bytes: int) -> list[tuple[datetime, int]]:
+    """Stored bytes after each commit, from the ``_delta_log`` commit files (newest first, local tables).
+
+    Computed backwards from the current total (so it works after old log files were cleaned
+    up): each commit's ``add.size`` minus ``remove.size``.
+    """
+    if is_remote(table_path):
+        return []
+    logdir = Path(local_path(table_path), "_delta_log")
+    commits = sorted((int(p.stem), p) for p in logdir.glob("*.json") if p.stem.isdigit())
+    out: list[tuple[datetime, int]] = []
+    total = current_bytes
+    for _, p in reversed(commits):
+        net = 0
+        ts: datetime | None = None
+        try:
+            for line in p.read_text(encoding="utf-8").splitlines():
+                if not line.strip():
+                    continue
+                a = json.loads(line)
+                if "add" in a:
+                    net += int(a["add"].get("size") or 0)
+                elif "remove" in a:
+                    net -= int(a["remove"].get("size") or 0)
+                elif "commitInfo" in a and a["commitInfo"].get("timestamp"):
+                    ts = datetime.fromtimestamp(int(a["commitInfo"]["timestamp"]) / 1000, tz=timezone.utc).replace(tzinfo=None)
+        except (OSError, ValueError):
+            break
+        if ts is None:
+            ts = datetime.fromtimestamp(p.stat().st_mtime, tz=timezone.utc).replace(tzinfo=None)
+        out.append((ts, total))
+        total -= net
+    return out
+
+
+def _schema_columns(table_path: str) -> list[str]:
+    try:
+        from deltalake import DeltaTable
+
+        return [f.name for f in DeltaTable(table_path).schema().fields]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+# --------------------------------------------------------------------------- catalog
+def _catalog_columns(settings: Settings, notes: list[str]) -> list[Any]:
+    try:
+        from governance.catalog import Catalog
+    except ImportError:
+        notes.append("no classification catalog yet: sensitive columns cannot be listed (run `lakewarden classify`)")
+        return []
+    try:
+        return list(Catalog(settings).all_effective_columns())
+    except Exception as exc:  # noqa: BLE001 - the report still shows usage without the catalog
+        notes.append(f"classification catalog could not be read ({str(exc).splitlines()[0][:200]}); sensitive columns not listed")
+        return []
+
+
+# --------------------------------------------------------------------------- build
+def _key(parts: Any) -> str:
+    return "*" if parts is None else "\u0001".join(parts)
+
+
+def _unkey(key: str) -> list[str] | None:
+    return None if key == "*" else [k for k in key.split("\u0001") if k]
+
+
+def build_usage_report(
+    spark: "SparkSession",
+    settings: Settings,
+    *,
+    maintenance: "DeltaMaintenance",
+    window: str = "90d",
+    now: datetime | None = None,
+    catalog_columns: list[Any] | None = None,
+    retention_tables: set[str] | None = None,
+) -> UsageReport:
+    """Build the usage report of the lake at ``settings.lake.root``.
+
+    Args:
+        spark: Session used to aggregate the usage table.
+        settings: Platform settings.
+        maintenance: Delta backend (file lists of each table).
+        window: How far back reads count (``90d``, ``12w``...).
+        now: End of the window (default: the current UTC time).
+        catalog_columns: Classified columns (default: ``Catalog(settings).all_effective_columns()``).
+        retention_tables: Names of the tables a retention rule covers (default: from the policy file).
+
+    Raises:
+        InputError: Bad window, or the lake root does not exist.
+    """
+    from pyspark.sql import functions as F
+
+    span = parse_window(window)
+    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+    start = now - span
+    notes: list[str] = []
+    mapper = LakeMapper(settings, maintenance)
+    if is_remote(settings.lake.root):
+        raise InputError(f"{settings.lake.root}: the usage report lists tables of a local lake root only (yet)")
+    try:
+        paths = list_tables(settings.lake.root, system_dir=settings.lake.system_dir)
+    except Exception as exc:  # noqa: BLE001 - TableNotFoundError and OS errors
+        raise InputError(f"{settings.lake.root}: cannot list the lake's tables ({exc})") from None
+
+    # ---- usage aggregates
+    groups: list[Any] = []
+    daily: list[Any] = []
+    missing: list[dict[str, Any]] = []
+    usage = read_usage(spark, settings)
+    if usage is None:
+        notes.append("no usage ingested yet: every table shows as cold (run `lakewarden usage ingest`)")
+    else:
+        in_w = (F.col("read_time") >= F.lit(start)) & (F.col("read_time") <= F.lit(now))
+        reader = F.concat_ws(" / ", F.coalesce(F.col("app_name"), F.lit("?")), F.coalesce(F.col("user"), F.lit("?")))
+        u = usage.withColumn("pkey", F.when(F.col("partitions").isNull(), F.lit("*")).otherwise(F.concat_ws("\u0001", "partitions")))
+        u = u.withColumn("ckey", F.when(F.col("columns").isNull(), F.lit("*")).otherwise(F.concat_ws("\u0001", "columns")))
+        groups = (
+            u.groupBy("table_path", "table", "table_status", "kind", "pkey", "ckey")
+            .agg(
+                F.sum(F.when(in_w, 1).otherwise(0)).alias("reads"),
+                F.sum(F.when(in_w, F.col("bytes_read")).otherwise(0)).alias("bytes"),
+                F.max("read_time").alias("last"),
+                F.collect_set(F.when(in_w, reader)).alias("readers"),
+            )
+            .collect()
+        )
+        daily = (
+            u.where(in_w & (F.col("kind") == "business"))
+            .groupBy(F.to_date("read_time").alias("day"))
+            .agg(F.sum("bytes_read").alias("bytes"))
+            .collect()
+        )
+    live = set(paths)
+    for g in groups:
+        if g["table_path"] not in live:
+            missing.append({"table": g["table"], "path": g["table_path"], "reads": int(g["reads"] or 0), "last_read": g["last"]})
+    merged_missing: dict[str, dict[str, Any]] = {}
+    for m in missing:
+        cur = merged_missing.setdefault(m["path"], {**m, "reads": 0, "last_read": None})
+        cur["reads"] += m["reads"]
+        if m["last_read"] and (cur["last_read"] is None or m["last_read"] > cur["last_read"]):
+            cur["last_read"] = m["last_read"]
+
+    # ---- catalog and rules
+    cat = catalog_columns if catalog_columns is not None else _catalog_columns(settings, notes)
+    from governance.lake import resolve_table
+
+    catalog_by_table: dict[str, dict[str, Any]] = {}
+    for cc in cat:
+        cat_table = str(getattr(cc, "table", ""))
+        tpath = cat_table if cat_table in live else resolve_table(settings, cat_table)
+        catalog_by_table.setdefault(tpath, {})[str(getattr(cc, "column", ""))] = cc
+    if retention_tables is not None:
+        rules = set(retention_tables)
+    else:
+        names = {p: mapper.name_of(p) for p in paths}
+        table_tier = {}
+        for p, by_col in catalog_by_table.items():
+            tiers = [_sens(getattr(c, "sensitivity", None)).lower() for c in by_col.values()]
+            tiers = [x for x in tiers if x in TIER_ORDER]
+            if tiers and p in names:
+                table_tier[names[p]] = min(tiers, key=_tier_rank)
+        rules = tables_with_retention_rule(settings, tables=list(names.values()), sensitivity=table_tier)
+
+    tables: list[TableUsage] = []
+    sensitive: list[SensitiveColdItem] = []
+    tier_bytes: dict[str, int] = {}
+    history_points: dict[str, list[tuple[datetime, int]]] = {}
+    for path in paths:
+        t = mapper.table(path)
+        if t is None:
+            notes.append(f"{path}: Delta log could not be read; table left out")
+            continue
+        files = maintenance.files(path)
+        shares = column_shares(path, [f.path for f in files])
+        mine = [g for g in groups if g["table_path"] == path]
+        biz = [g for g in mine if g["kind"] == "business"]
+        gov = [g for g in mine if g["kind"] != "business"]
+        bytes_read = sum(int(g["bytes"] or 0) for g in biz)
+        reads = sum(int(g["reads"] or 0) for g in biz)
+        lasts = [g["last"] for g in biz if g["last"] is not None]
+        readers = sorted({r for g in biz for r in (g["readers"] or []) if r})
+        # partitions
+        p_bytes: dict[str, float] = {k: 0.0 for k in t.partition_bytes}
+        p_reads: dict[str, int] = {k: 0 for k in t.partition_bytes}
+        p_last: dict[str, datetime | None] = {k: None for k in t.partition_bytes}
+        for g in biz:
+            keys = _unkey(g["pkey"])
+            sel = [k for k in (keys if keys is not None else list(t.partition_bytes)) if k in p_bytes]
+            tot = sum(t.partition_bytes[k] for k in sel)
+            for k in sel:
+                share = (t.partition_bytes[k] / tot) if tot else 1.0 / len(sel)
+                p_bytes[k] += float(g["bytes"] or 0) * share
+                p_reads[k] += int(g["reads"] or 0)
+                last_k = p_last[k]
+                if g["last"] is not None and (last_k is None or g["last"] > last_k):
+                    p_last[k] = g["last"]
+        parts: list[PartitionUsage] = []
+        if t.partition_columns:
+            for k in sorted(p_bytes):
+                b, n = p_bytes[k], p_reads[k]
+                stored_k = t.partition_bytes[k]
+                parts.append(PartitionUsage(k, stored_k, int(round(b)), n, p_last[k], (b / stored_k) if stored_k else None, n == 0))
+        touched = None
+        if t.total_bytes:
+            touched = (sum(p.bytes_stored for p in parts if not p.cold) / t.total_bytes) if parts else (1.0 if reads else 0.0)
+        # columns
+        col_names = _schema_columns(path) or sorted(shares or {})
+        cat_cols = catalog_by_table.get(path, {})
+        cols: list[ColumnUsage] = []
+        for c in col_names:
+            scan, n = 0, 0
+            last: datetime | None = None
+            rd: set[str] = set()
+            for g in biz:
+                ck = _unkey(g["ckey"])
+                if ck is None or c in ck:
+                    scan += int(g["bytes"] or 0)
+                    n += int(g["reads"] or 0)
+                    rd.update(r for r in (g["readers"] or []) if r)
+                    if g["last"] is not None and (last is None or g["last"] > last):
+                        last = g["last"]
+            col_share = None if shares is None else shares.get(c, 0.0)
+            stored = None if col_share is None else int(round(col_share * t.total_bytes))
+            cc = cat_cols.get(c)
+            sens = _sens(getattr(cc, "sensitivity", None)) if cc is not None else ""
+            entity = getattr(cc, "entity", None) if cc is not None else None
+            cols.append(
+                ColumnUsage(
+                    column=c,
+                    bytes_stored=stored,
+                    bytes_read=None if col_share is None else int(round(scan * col_share)),
+                    scan_bytes=scan,
+                    reads=n,
+                    last_read=last,
+                    readers=sorted(rd),
+                    utilization=(scan / t.total_bytes) if t.total_bytes else None,
+                    cold=n == 0,
+                    entity=None if entity is None else str(getattr(entity, "value", entity)),
+                    sensitivity=sens or None,
+                )
+            )
+            if n == 0:
+                tier = sens.lower() if sens.lower() not in NOT_SENSITIVE else "not sensitive"
+                tier_bytes[tier] = tier_bytes.get(tier, 0) + (stored or 0)
+        has_rule = t.name in rules or path in rules
+        for col in cols:
+            if col.cold and col.sensitivity and col.sensitivity.lower() not in NOT_SENSITIVE and not has_rule:
+                cc = cat_cols.get(col.column)
+                sensitive.append(
+                    SensitiveColdItem(
+                        table=t.name,
+                        column=col.column,
+                        entity=col.entity,
+                        sensitivity=col.sensitivity,
+                        bytes_stored=col.bytes_stored,
+                        last_read=col.last_read,
+                        table_cold=reads == 0,
+                        reviewed=getattr(cc, "reviewed", None),
+                    )
+                )
+        tables.append(
+            TableUsage(
+                table=t.name,
+                path=path,
+                bytes_stored=t.total_bytes,
+                files=len(files),
+                bytes_read=bytes_read,
+                reads=reads,
+                last_read=max(lasts) if lasts else None,
+                readers=readers,
+                utilization=(bytes_read / t.total_bytes) if t.total_bytes else None,
+                touched_share=touched,
+                cold=reads == 0,
+                governance_reads=sum(int(g["reads"] or 0) for g in gov),
+                governance_last_read=max((g["last"] for g in gov if g["last"] is not None), default=None),
+                has_retention_rule=has_rule,
+                partitions=parts,
+                columns=cols,
+            )
+        )
+        history_points[path] = stored_history(path, t.total_bytes)
+
+    sensitive.sort(key=lambda s: (_tier_rank(s.sensitivity), -(s.bytes_stored or 0), s.table, s.column))
+    stored_series = _stored_series(history_points, start, now)
+    util_series = _utilization_series(daily, stored_series, history_points, start, now)
+    total = sum(t.bytes_stored for t in tables)
+    read = sum(t.bytes_read for t in tables)
+    gov_bytes = sum(int(g["bytes"] or 0) for g in groups if g["kind"] != "business" and g["table_path"] in live)
+    lake = LakeUsage(
+        root=str(Path(local_path(settings.lake.root)).absolute()),
+        tables=len(tables),
+        bytes_stored=total,
+        bytes_read=read,
+        reads=sum(t.reads for t in tables),
+        utilization=(read / total) if total else None,
+        touched_share=(sum((t.touched_share or 0) * t.bytes_stored for t in tables) / total) if total else None,
+        cold_tables=sum(1 for t in tables if t.cold),
+        cold_bytes=sum(t.bytes_stored for t in tables if t.cold),
+        governance_reads=sum(t.governance_reads for t in tables),
+        governance_bytes=gov_bytes,
+    )
+    if not cat and catalog_columns is None and not any("catalog" in n for n in notes):
+        notes.append("the classification catalog lists no columns yet: sensitive cold data cannot be identified")
+    return UsageReport(
+        generated_at=now,
+        window=window,
+        window_start=start,
+        lake=lake,
+        sensitive_cold=sensitive,
+        tables=tables,
+        stored_over_time=stored_series,
+        utilization_over_time=util_series,
+        cold_bytes_by_tier=dict(sorted(tier_bytes.items(), key=lambda kv: _tier_rank(kv[0]))),
+        missing_tables=sorted(merged_missing.values(), key=lambda m: m["table"] or ""),
+        notes=notes,
+        has_evidence=bool(groups),
+    )
+
+
+def _as_of(points: list[tuple[datetime, int]], when: datetime) -> int:
+    for ts, b in points:  # newest first
+        if ts <= when:
+            return b
+    return 0
+
+
+def _stored_series(history: dict[str, list[tuple[datetime, int]]], start: datetime, now: datetime) -> list[SeriesPoint]:
+    stamps = sorted({ts for pts in history.values() for ts, _ in pts if start <= ts <= now} | {start, now})
+    days: dict[str, int] = {}
+    for ts in stamps:
+        days[ts.date().isoformat()] = sum(_as_of(pts, ts) for pts in history.values())
+    return [SeriesPoint(date=d, bytes_stored=b) for d, b in sorted(days.items())]
+
+
+def _utilization_series(
+    daily: list[Any], stored: list[SeriesPoint], history: dict[str, list[tuple[datetime, int]]], start: datetime, now: datetime
+) -> list[SeriesPoint]:
+    """Weekly buckets over the window: bytes read that week / bytes stored at the week's end."""
+    out: list[SeriesPoint] = []
+    by_day = {r["day"]: int(r["bytes"] or 0) for r in daily}
+    cur = start
+    while cur < now:
+        end = min(cur + timedelta(days=7), now)
+        read = sum(b for d, b in by_day.items() if cur.date() <= d <= end.date() and not (d == end.date() and end != now))
+        st = sum(_as_of(pts, end) for pts in history.values())
+        out.append(SeriesPoint(date=cur.date().isoformat(), bytes_stored=st, bytes_read=read, utilization=(read / st) if st else None))
+        cur = end
+    return out
+
+
+# --------------------------------------------------------------------------- text
+def human_bytes(n: int | float | None) -> str:
+    """``1536`` -> ``1.5 KiB``."""
+    if n is None:
+        return "?"
+    v = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if abs(v) < 1024 or unit == "PiB":
+            return f"{v:.0f} {unit}" if unit == "B" else f"{v:.1f} {unit}"
+        v /= 1024
+    return f"{v:.1f} PiB"
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x * 100:.1f}%"
+
+
+def _when(d: datetime | None) -> str:
+    return "never" if d is None else d.strftime("%Y-%m-%d %H:%M")
+
+
+def render_text(report: UsageReport, *, top: int = 20) -> list[str]:
+    """The report as plain-text lines (sections in the order the issue asks for)."""
+    lines: list[str] = []
+    lines.append(f"SENSITIVE COLD DATA WITH NO RETENTION RULE (not read by the business in the last {report.window})")
+    if report.sensitive_cold:
+        for s in report.sensitive_cold[: max(top, 1) * 3]:
+            lines.append(
+                f"  {s.sensitivity:<12} {s.table + '.' + s.column:<40} {s.entity or '-':<16} {human_bytes(s.bytes_stored):>10}  "
+                f"last read {_when(s.last_read)}{'  (whole table cold)' if s.table_cold else ''}"
+            )
+        if len(report.sensitive_cold) > top * 3:
+            lines.append(f"  ... {len(report.sensitive_cold) - top * 3} more (see --json)")
+    else:
+        lines.append("  (none)")
+    lake = report.lake
+    lines.append("")
+    lines.append(f"LAKE {lake.root}  window {report.window} ({report.window_start:%Y-%m-%d} .. {report.generated_at:%Y-%m-%d})")
+    lines.append(
+        f"  stored {human_bytes(lake.bytes_stored)} in {lake.tables} table(s); read {human_bytes(lake.bytes_read)} "
+        f"in {lake.reads} business read(s); utilization {_pct(lake.utilization)}; share of stored bytes touched {_pct(lake.touched_share)}"
+    )
+    lines.append(
+        f"  cold: {lake.cold_tables} table(s), {human_bytes(lake.cold_bytes)}; governance reads (excluded): "
+        f"{lake.governance_reads}, {human_bytes(lake.governance_bytes)}"
+    )
+    lines.append("")
+    lines.append("TABLES")
+    head = f"  {'table':<28} {'stored':>10} {'read':>10} {'util':>7} {'reads':>6} {'last read':<16} {'cold':<5} readers"
+    lines.append(head)
+    for t in sorted(report.tables, key=lambda t: (t.utilization or 0, -t.bytes_stored))[:top]:
+        lines.append(
+            f"  {t.table:<28} {human_bytes(t.bytes_stored):>10} {human_bytes(t.bytes_read):>10} {_pct(t.utilization):>7} "
+            f"{t.reads:>6} {_when(t.last_read):<16} {'yes' if t.cold else 'no':<5} {', '.join(t.readers[:3])}"
+        )
+    lines.append("")
+    lines.append("PARTITIONS (partitioned tables)")
+    any_parts = False
+    for t in report.tables:
+        if not t.partitions:
+            continue
+        any_parts = True
+        cold = [p for p in t.partitions if p.cold]
+        lines.append(f"  {t.table}: {len(t.partitions)} partition(s), {len(cold)} cold ({human_bytes(sum(p.bytes_stored for p in cold))})")
+        for p in sorted(t.partitions, key=lambda p: (p.cold, -p.bytes_read, p.partition))[:top]:
+            lines.append(
+                f"    {p.partition:<30} {human_bytes(p.bytes_stored):>10} read {human_bytes(p.bytes_read):>10} {_pct(p.utilization):>7} "
+                f"reads {p.reads:<4} last {_when(p.last_read)}"
+            )
+    if not any_parts:
+        lines.append("  (none)")
+    lines.append("")
+    lines.append("COLUMNS")
+    for t in report.tables:
+        cold_cols = [c.column for c in t.columns if c.cold]
+        used = [f"{c.column} {_pct(c.utilization)}" for c in t.columns if not c.cold]
+        lines.append(f"  {t.table}: read {', '.join(used) or '-'}; cold {', '.join(cold_cols) or '-'}")
+    lines.append("")
+    lines.append("STORED BYTES OVER TIME (from Delta history)")
+    for point in report.stored_over_time[-12:]:
+        lines.append(f"  {point.date}  {human_bytes(point.bytes_stored)}")
+    if report.missing_tables:
+        lines.append("")
+        lines.append("READS OF TABLES NO LONGER IN THE LAKE")
+        for m in report.missing_tables:
+            lines.append(f"  {m['table']}: {m['reads']} read(s) in window, last {_when(m['last_read'])}")
+    if report.notes:
+        lines.append("")
+        lines.append("NOTES")
+        lines.extend(f"  - {n}" for n in report.notes)
+    return lines

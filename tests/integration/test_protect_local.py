@@ -1,0 +1,105 @@
+"""protect/reveal with the embedded default key provider (local keyring under a master key)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import stat
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from deltalake import DeltaTable
+from pyspark.sql.types import DateType, DecimalType, DoubleType, LongType, StringType, StructField, StructType, TimestampType
+
+SCHEMA = StructType([
+    StructField("id", LongType()),
+    StructField("country", StringType()),
+    StructField("email", StringType()),
+    StructField("ssn", StringType()),
+    StructField("card", StringType()),
+    StructField("secret_note", StringType()),
+    StructField("balance", DecimalType(20, 6)),
+    StructField("score", DoubleType()),
+    StructField("opened", DateType()),
+    StructField("seen", TimestampType()),
+])
+ROWS = [
+    (1, "GB", "ann@example.test", "123-45-6789", "5500 0000 0000 0004", "drop me 1", Decimal("1.000001"), 0.1,
+     dt.date(2020, 1, 1), dt.datetime(2024, 1, 1, 0, 0, 0, 1)),
+    (2, "DE", "bob@example.test", "987-65-4321", None, "drop me 2", Decimal("-99999999999999.999999"), -2.5e-300,
+     dt.date(1999, 9, 9), None),
+    (3, "GB", None, "123-45-6789", "4111 1111 1111 1111", None, None, None, None, dt.datetime(2000, 2, 29, 12, 0)),
+]
+POLICY = """protection:
+  tables:
+    accounts:
+      columns:
+        email: {action: tokenize}
+        ssn: {action: hash}
+        card: {action: mask, keep_last: 4}
+        secret_note: {action: drop}
+"""
+
+
+@pytest.fixture
+def local_lake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
+    root = tmp_path / "lake"
+    cfg = tmp_path / "lw.yaml"
+    cfg.write_text(f"lake:\n  root: {root}\naudit:\n  sink: jsonl\nkeys:\n  provider: local\n", encoding="utf-8")
+    (tmp_path / "policy.yaml").write_text(POLICY, encoding="utf-8")
+    monkeypatch.setenv("LAKEWARDEN_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
+
+    def cli(*args: str) -> tuple[int, str, str]:
+        from jobs.cli import main
+
+        capsys.readouterr()
+        rc = main(["--config", str(cfg), *args])
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    return root, cli, str(tmp_path / "policy.yaml")
+
+
+def test_local_provider_protects_partitioned_table_and_leaves_other_columns_equal(spark: Any, local_lake: Any) -> None:
+    root, cli, policy = local_lake
+    path = str(root / "accounts")
+    spark.createDataFrame(ROWS, SCHEMA).write.format("delta").partitionBy("country").save(path)
+    before = {r["id"]: r.asDict() for r in spark.read.format("delta").load(path).collect()}
+    rc, out, err = cli("protect", "accounts", "--policy", policy, "--apply")
+    assert rc == 0, err
+    assert stat.S_IMODE((root / "_lakewarden" / "keyring.json").stat().st_mode) == 0o600
+    assert DeltaTable(path).metadata().partition_columns == ["country"]
+    df = spark.read.format("delta").load(path)
+    assert "secret_note" not in df.columns
+    after = {r["id"]: r.asDict() for r in df.collect()}
+    for k, row in before.items():
+        for c in ("country", "balance", "score", "opened", "seen"):
+            assert after[k][c] == row[c] and type(after[k][c]) is type(row[c]), (k, c)
+    assert after[1]["ssn"] == after[3]["ssn"] and after[1]["ssn"].startswith("lw1:hsh:pii.1:s:")
+    assert after[2]["card"] is None and after[3]["card"] == "lw1:msk:-:s:**** **** **** 1111"
+    rc, out, err = cli("reveal", "accounts", "--columns", "email,ssn", "--also", "id", "--reason", "local test", "--json")
+    assert rc == 0, err
+    assert '"email": "ann@example.test"' in out and '"ssn": null' in out
+    assert "irreversible (hashed or masked)" in out
+
+
+def test_local_keyring_open_to_others_is_refused_before_any_commit(spark: Any, local_lake: Any) -> None:
+    root, cli, policy = local_lake
+    path = str(root / "accounts")
+    spark.createDataFrame(ROWS, SCHEMA).write.format("delta").save(path)
+    assert cli("keys", "bootstrap")[0] == 0
+    os.chmod(root / "_lakewarden" / "keyring.json", 0o640)
+    rc, _, err = cli("protect", "accounts", "--policy", policy, "--apply")
+    assert rc == 8 and "chmod 600" in err
+    assert DeltaTable(path).version() == 0
+
+
+def test_missing_master_key_is_a_clear_error(spark: Any, local_lake: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, cli, policy = local_lake
+    spark.createDataFrame(ROWS, SCHEMA).write.format("delta").save(str(root / "accounts"))
+    monkeypatch.delenv("LAKEWARDEN_MASTER_KEY")
+    rc, _, err = cli("protect", "accounts", "--policy", policy, "--apply")
+    assert rc == 8 and "$LAKEWARDEN_MASTER_KEY" in err

@@ -1,0 +1,48 @@
+from classification.detect import MAX_SCAN_CHARS, name_tokens, redact, scan_values
+from classification.engine import get_engine
+from classification.registry import RecognizerConfig
+
+ENGINE = get_engine(RecognizerConfig(), nlp="no_op")
+
+
+def test_name_tokens_split_snake_camel_and_joined() -> None:
+    toks = name_tokens("customerEmail_address")
+    assert {"customer", "email", "address", "customeremailaddress"} <= toks
+    assert "date_of_birth" in name_tokens("date_of_birth")
+
+
+def test_redaction_keeps_no_character_of_the_value() -> None:
+    value = "Call Jane at jane@example.com, card 4111"
+    out = redact(value, [(13, 29, "EMAIL_ADDRESS")])
+    assert "<EMAIL_ADDRESS>" in out
+    for secret in ("Jane", "jane", "example", "4111", "Call"):
+        assert secret not in out
+
+
+def test_nulls_and_duplicates_are_counted_not_scanned() -> None:
+    ev = scan_values(ENGINE, "email", ["a@example.com", None, "a@example.com", None, "b@example.com"], sample_values=100, min_share=0.5)
+    assert (ev.rows, ev.nulls, ev.values_checked) == (5, 2, 2)
+    assert ev.entity_cells == {"EMAIL_ADDRESS": 2}
+
+
+def test_huge_values_are_cut_and_noted() -> None:
+    big = "x" * (MAX_SCAN_CHARS * 3) + " jane@example.com"
+    ev = scan_values(ENGINE, "blob", [big], sample_values=10, min_share=0.5)
+    assert ev.truncated_values == 1 and ev.values_checked == 1
+
+
+def test_stable_column_stops_early() -> None:
+    values = [f"user{i}@example.com" for i in range(2000)]
+    ev = scan_values(ENGINE, "c", values, sample_values=1000, min_share=0.5)
+    assert ev.stopped_early and ev.values_checked < 1000
+
+
+def test_full_mode_counts_cells_exactly() -> None:
+    ev = scan_values(ENGINE, "c", ["a@example.com", "n/a", None], sample_values=None, min_share=0.5, counts=[7, 3, 2])
+    assert ev.full and ev.cells_checked == 10 and ev.entity_cells == {"EMAIL_ADDRESS": 7} and ev.nulls == 2
+
+
+def test_code_fragments_do_not_count_as_entities() -> None:
+    # a phone-like run inside a longer code is not the cell's content
+    ev = scan_values(ENGINE, "ref", ["ZX-212-555-0147-QQ-0009-7781-AB"], sample_values=10, min_share=0.5)
+    assert "PHONE_NUMBER" not in ev.entity_cells
