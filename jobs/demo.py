@@ -6,6 +6,7 @@ import argparse
 import shutil
 import time
 from pathlib import Path
+from typing import Callable
 
 from governance.context import JobContext
 from governance.errors import InputError
@@ -43,19 +44,72 @@ def _generate(ctx: JobContext, root: Path, *, rows: int, seed: int) -> dict[str,
     return counts
 
 
-def _steps(root: Path, reports: Path) -> list[tuple[str, list[str]]]:
+def _usage_workload(ctx: JobContext, root: Path, logs: Path) -> int:
+    """Run a scripted read workload with classic Spark so the usage report has real evidence."""
+    import shutil as _sh
+
+    from retention.usage.demo_workload import plan_workload, run_workload
+
+    if _sh.which("java") is None:
+        ctx.out.print("  (no Java on PATH: the classic-Spark read workload is skipped; usage shows every table cold)")
+        return 0
+    plans = plan_workload(str(root))
+    run_workload(plans, str(logs))
+    ctx.out.print(f"  read workload: {len(plans)} scripted read(s) on classic Spark, event log in {logs}")
+    return 0
+
+
+def _demo_subject(ctx: JobContext, root: Path) -> list[str]:
+    row = ctx.spark.read.format("delta").load(str(root / "customers")).where("customer_id = 42").select("email").first()
+    return [f"EMAIL_ADDRESS={row['email']}"] if row else ["customer_id=42"]
+
+
+def _steps(ctx: JobContext, root: Path, reports: Path) -> list[tuple[str, Callable[[], int]]]:
+    from jobs.cli import main
+
     lake = ["--lake", str(root)]
+    logs = root / "_events"
+
+    def cli(*argv: str) -> Callable[[], int]:
+        return lambda: main([argv[0], *lake, *argv[1:]])
+
     return [
-        ("classify", ["classify", *lake, "--json", str(reports / "classification.json")]),
-        ("report", ["report", *lake, "--out", str(reports / "lakewarden-report.html")]),
-        ("protect (plan)", ["protect", *lake, "customers"]),
-        ("retention (plan)", ["retention", *lake, "plan", "--json", str(reports / "retention-plan.json")]),
-        ("audit verify", ["audit", *lake, "verify"]),
+        ("classify", cli("classify", "--json", str(reports / "classification.json"))),
+        ("usage: read workload", lambda: _usage_workload(ctx, root, logs)),
+        ("usage ingest", lambda: main(["usage", *lake, "ingest", "--event-logs", str(logs)]) if logs.exists() else 0),
+        ("usage report", cli("usage", "report", "--json", str(reports / "usage.json"), "--html", str(reports / "usage.html"))),
+        ("protect customers (plan)", cli("protect", "customers")),
+        ("retention plan", cli("retention", "plan", "--json", str(reports / "retention-plan.json"))),
+        ("erase request (demo subject)", lambda: main(["erase", *lake, "request", "--subject", *_demo_subject(ctx, root)])),
+        ("erase run (dry run)", cli("erase", "run", "--all-due")),
+        ("erase status", cli("erase", "status")),
+        ("HTML report", cli("report", "--out", str(reports / "lakewarden-report.html"))),
+        ("audit verify", cli("audit", "verify")),
     ]
 
 
+def _demo_master_key(ctx: JobContext, root: Path) -> None:
+    """Give the demo a local master key when none is set (demo only: production keys come from Vault)."""
+    import base64
+    import os
+    import secrets
+
+    env = ctx.settings.keys.local.master_key_env
+    if ctx.settings.keys.provider != "local" or os.environ.get(env):
+        return
+    key_file = root / "_lakewarden" / "demo-master.key"
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(base64.b64encode(secrets.token_bytes(32)).decode("ascii"))
+    os.environ[env] = key_file.read_text().strip()
+    ctx.out.print(f"demo: ${env} was not set; using a generated demo key kept in {key_file} (mode 600). "
+                  "Never do this with real data: use keys.provider=vault.")
+
+
 def run(args: argparse.Namespace, ctx: JobContext) -> int:
-    from jobs.cli import available_commands, main
+    from jobs.cli import available_commands
 
     if args.rows < 1000:
         raise InputError(f"--rows {args.rows}: the demo needs at least 1000 rows")
@@ -73,13 +127,19 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
             ctx.out.print(f"  {name:<16} {n:>9,} rows")
     failures = 0
     if not args.skip_steps:
+        _demo_master_key(ctx, root)
         have = set(available_commands())
-        for label, argv in _steps(root, reports):
-            if argv[0] not in have:
+        for label, step in _steps(ctx, root, reports):
+            if label.split()[0].rstrip(":") not in have | {"HTML"}:
                 ctx.out.print(f"- {label}: not part of this build, skipped")
                 continue
+            ctx.out.print(f"- {label} ...")
             t0 = time.monotonic()
-            rc = main(argv)
+            try:
+                rc = step()
+            except Exception as exc:  # noqa: BLE001 - one failing step must not hide the others
+                ctx.out.print(f"  failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}")
+                rc = 1
             ctx.out.print(f"- {label}: {'ok' if rc == 0 else f'exit code {rc}'} ({time.monotonic() - t0:.1f}s)")
             failures += rc != 0
     ctx.out.print(f"done in {time.monotonic() - started:.0f}s. Reports: {reports}")
