@@ -64,6 +64,16 @@ def _demo_subject(ctx: JobContext, root: Path) -> list[str]:
     return [f"EMAIL_ADDRESS={row['email']}"] if row else ["customer_id=42"]
 
 
+def _verify_receipts(root: Path) -> int:
+    from jobs.cli import main
+
+    receipts = sorted((root / "_lakewarden" / "erasure_receipts").glob("*.json"))
+    rc = 0
+    for receipt in receipts:
+        rc = max(rc, main(["erase", "--lake", str(root), "verify", str(receipt)]))
+    return rc
+
+
 def _steps(ctx: JobContext, root: Path, reports: Path) -> list[tuple[str, Callable[[], int]]]:
     from jobs.cli import main
 
@@ -80,8 +90,11 @@ def _steps(ctx: JobContext, root: Path, reports: Path) -> list[tuple[str, Callab
         ("usage report", cli("usage", "report", "--json", str(reports / "usage.json"), "--html", str(reports / "usage.html"))),
         ("protect customers (plan)", cli("protect", "customers")),
         ("retention plan", cli("retention", "plan", "--json", str(reports / "retention-plan.json"))),
+        ("retention apply", cli("retention", "apply", "--apply")),
+        ("usage report after retention", cli("usage", "report", "--json", str(reports / "usage-after-retention.json"))),
         ("erase request (demo subject)", lambda: main(["erase", *lake, "request", "--subject", *_demo_subject(ctx, root)])),
-        ("erase run (dry run)", cli("erase", "run", "--all-due")),
+        ("erase run", cli("erase", "run", "--all-due", "--apply")),
+        ("erase verify", lambda: _verify_receipts(root)),
         ("erase status", cli("erase", "status")),
         ("HTML report", cli("report", "--out", str(reports / "lakewarden-report.html"))),
         ("audit verify", cli("audit", "verify")),
@@ -130,7 +143,7 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
         _demo_master_key(ctx, root)
         have = set(available_commands())
         for label, step in _steps(ctx, root, reports):
-            if label.split()[0].rstrip(":") not in have | {"HTML"}:
+            if label.split()[0].rstrip(":") not in have | {"HTML"}:  # "HTML report" is the report command
                 ctx.out.print(f"- {label}: not part of this build, skipped")
                 continue
             ctx.out.print(f"- {label} ...")

@@ -107,6 +107,9 @@ def _run(args: argparse.Namespace, ctx: JobContext) -> int:
             failures.append(exc)
             continue
         if out.dry_run:
+            ctx.audit.append(action="erase.plan", counts={"rows": sum(int(p["rows"]) for p in out.planned),
+                                                          "tables": sum(1 for p in out.planned if p["rows"])},
+                             details={"request": req.request_id})
             ctx.out.print(f"{req.request_id} (dry run: nothing changed; add --apply)")
             ctx.out.table(out.planned)
         else:

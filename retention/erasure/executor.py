@@ -506,7 +506,7 @@ class ErasureRunner:
             VerificationFailedError: The scan still found the subject (request ``verify_failed``).
         """
         if req.state == "done":
-            return RunOutcome(request=req, dry_run=not apply, receipt_path=req.progress.get("receipt"))
+            return RunOutcome(request=req, dry_run=False, receipt_path=req.progress.get("receipt"))
         if not apply:
             return RunOutcome(request=req, dry_run=True, planned=self.plan(req))
         from retention.erasure.receipt import write_receipt
