@@ -115,7 +115,14 @@ code{background:#f5f7fa;padding:0 .2rem;border-radius:3px} details summary{curso
 """
 
 
-def html_report(columns: list["CatalogColumn"], risks: list["TableRisk"], *, title: str = "Lakewarden classification report", now: datetime | None = None) -> str:
+def html_report(
+    columns: list["CatalogColumn"],
+    risks: list["TableRisk"],
+    *,
+    title: str = "Lakewarden classification report",
+    now: datetime | None = None,
+    extra_sections: list[str] | None = None,
+) -> str:
     """Render the privacy officer's report from the catalog's effective columns and table risks."""
     now = now or datetime.now(timezone.utc)
     by_table: dict[str, list[CatalogColumn]] = {}
@@ -200,7 +207,10 @@ def html_report(columns: list["CatalogColumn"], risks: list["TableRisk"], *, tit
                 f"{'<br>' + _e(notes) if notes else ''}</details></td><td>{examples}</td></tr>"
             )
         out.append("</tbody></table>")
-    out.append("</section></body></html>")
+    out.append("</section>")
+    # Sections rendered by other packages (e.g. usage), already escaped HTML fragments.
+    out.extend(extra_sections or [])
+    out.append("</body></html>")
     return "\n".join(out)
 
 

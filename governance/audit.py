@@ -192,7 +192,7 @@ class DeltaAuditSink(AuditSink):
 
         if not DeltaTable.is_deltatable(self.location):
             return []
-        rows = DeltaTable(self.location).to_pyarrow_table().to_pylist()
+        rows = DeltaTable(self.location).to_pyarrow_dataset().to_table(use_threads=False).to_pylist()
         out = []
         for r in rows:
             for k in ("columns", "counts", "details"):

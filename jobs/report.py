@@ -18,6 +18,21 @@ DESCRIPTION = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="FILE", default="lakewarden-report.html", help="HTML file to write (default lakewarden-report.html)")
     parser.add_argument("--overdue", action="store_true", help="also list the tables whose review is overdue")
+    parser.add_argument("--window", default="90d", help="usage window for the usage section (default 90d)")
+    parser.add_argument("--no-usage", action="store_true", help="leave out the usage and cold-data section")
+
+
+def _usage_section(ctx: JobContext, cols: list[object], *, window: str) -> str:
+    """The usage section (utilization over time, cold bytes by tier) when usage was ingested."""
+    from retention.usage.html import render_usage_section
+    from retention.usage.report import build_usage_report
+    from retention.usage.store import read_usage
+
+    if read_usage(ctx.spark, ctx.settings) is None:
+        return ('<section><h2>Usage</h2><p>No usage evidence ingested yet: run '
+                '<code>lakewarden usage ingest --event-logs PATH</code>.</p></section>')
+    report = build_usage_report(ctx.spark, ctx.settings, maintenance=ctx.maintenance, window=window, catalog_columns=list(cols))
+    return render_usage_section(report)
 
 
 def run(args: argparse.Namespace, ctx: JobContext) -> int:
@@ -29,7 +44,8 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
     policy = load_classification_policy(classification_policy_path(s))
     cols = Catalog(s, policy=policy).all_effective_columns()
     risks = rate_tables(cols, policy)
-    write_html(args.out, html_report(cols, risks))
+    sections = [] if args.no_usage else [_usage_section(ctx, list(cols), window=args.window)]
+    write_html(args.out, html_report(cols, risks, extra_sections=[x for x in sections if x]))
     ctx.out.print(f"wrote {args.out}: {len(risks)} table(s), {sum(1 for c in cols if c.entity)} personal column(s)")
     late = overdue_reviews(cols, policy)
     if args.overdue or late:

@@ -110,7 +110,7 @@ class KeyTables:
         if not self._exists(path):
             return []
         try:
-            return list(DeltaTable(path).to_pyarrow_table().to_pylist())
+            return list(DeltaTable(path).to_pyarrow_dataset().to_table(use_threads=False).to_pylist())
         except Exception as exc:  # noqa: BLE001 - delta-rs errors
             raise KeyProviderError(f"key table {path} is unreadable: {str(exc).splitlines()[0][:200]}") from None
 

@@ -120,7 +120,7 @@ class Ledger:
         if not self._exists():
             return []
         try:
-            return list(DeltaTable(self.path).to_pyarrow_table().to_pylist())
+            return list(DeltaTable(self.path).to_pyarrow_dataset().to_table(use_threads=False).to_pylist())
         except Exception as exc:  # noqa: BLE001 - delta-rs errors
             raise EngineError(f"erasure ledger {self.path} is unreadable: {str(exc).splitlines()[0][:200]}") from None
 
