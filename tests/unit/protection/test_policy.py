@@ -17,10 +17,12 @@ def _write(tmp_path: Path, text: str) -> Path:
     return p
 
 
-def test_shipped_policy_loads() -> None:
+def test_shipped_policy_loads_with_protection_and_retention() -> None:
     pol = load_policy(Path(__file__).parents[3] / "conf" / "policy.yaml")
     assert pol.protection.tables["customers"].subject_column == "customer_id"
-    assert pol.retention is None
+    assert pol.retention is not None
+    covered = {r.match.table for r in pol.retention.rules}
+    assert {"transactions", "support_tickets", "customers", "accounts", "cards"} <= covered
 
 
 def test_retention_section_is_tolerated(tmp_path: Path) -> None:
