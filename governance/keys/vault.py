@@ -284,7 +284,8 @@ class VaultKeyProvider(KeyProvider):
         return self._public
 
     def kek_versions(self) -> dict[str, int]:
-        return {k: int(self._read_key(k)["latest_version"]) for k in ("data", "subject", "encrypt", "index")}
+        keks: tuple[Kek, ...] = ("data", "subject", "encrypt", "index")
+        return {k: int(self._read_key(k)["latest_version"]) for k in keks}
 
     def rotate_kek(self, kek: WrapKek) -> int:
         path = f"{self.settings.transit_mount}/keys/{self.names[kek]}/rotate"

@@ -57,3 +57,29 @@ def test_engine_error_message_says_how_to_get_java(monkeypatch: pytest.MonkeyPat
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode != 0
     assert "EngineUnavailableError" in proc.stderr and "openjdk-17-jre-headless" in proc.stderr
+
+
+@pytest.mark.slow
+def test_classify_job_entry_point_runs_as_spark_submit_would(tmp_path: Path) -> None:
+    # spark-submit runs jobs/classify.py as a script; run_job then defaults to the classic engine.
+    make = (
+        "from governance.config import EngineSettings\nfrom governance.engine import get_session\nimport sys\n"
+        "s = get_session(EngineSettings(kind='classic', shuffle_partitions=2))\n"
+        "s.range(200).selectExpr(\"concat('user', id, '@example.com') as email\", 'id * 2.5 as amount')"
+        ".write.mode('overwrite').parquet(sys.argv[1])\ns.stop()\n"
+    )
+    legacy = tmp_path / "lake" / "legacy_contacts"
+    proc = subprocess.run([sys.executable, "-c", make, str(legacy)], capture_output=True, text=True, timeout=300, env=_child_env())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = tmp_path / "verdicts.json"
+    env = _child_env()
+    env["LAKEWARDEN_AUDIT__SINK"] = "jsonl"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "jobs" / "classify.py"), "--lake", str(tmp_path / "lake"), "--nlp", "no_op",
+         "--quiet", "--json", str(out), str(legacy)],
+        capture_output=True, text=True, timeout=600, env=env, cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    tables = json.loads(out.read_text())["tables"]
+    verdicts = {c["name"]: c["entity"] for c in tables[0]["columns"]}
+    assert verdicts == {"email": "EMAIL_ADDRESS", "amount": None}
