@@ -79,6 +79,7 @@ def _steps(ctx: JobContext, root: Path, reports: Path) -> list[tuple[str, Callab
 
     lake = ["--lake", str(root)]
     logs = root / "_events"
+    subject = _demo_subject(ctx, root)  # chosen before protection tokenizes customer_id
 
     def cli(*argv: str) -> Callable[[], int]:
         return lambda: main([argv[0], *lake, *argv[1:]])
@@ -89,10 +90,13 @@ def _steps(ctx: JobContext, root: Path, reports: Path) -> list[tuple[str, Callab
         ("usage ingest", lambda: main(["usage", *lake, "ingest", "--event-logs", str(logs)]) if logs.exists() else 0),
         ("usage report", cli("usage", "report", "--json", str(reports / "usage.json"), "--html", str(reports / "usage.html"))),
         ("protect customers (plan)", cli("protect", "customers")),
+        ("protect customers", cli("protect", "customers", "--apply", "--purge-history")),
+        ("reveal one customer (audited)", cli("reveal", "customers", "--columns", "email", "--limit", "1",
+                                              "--reason", "demo: show that reveal is audited")),
         ("retention plan", cli("retention", "plan", "--json", str(reports / "retention-plan.json"))),
         ("retention apply", cli("retention", "apply", "--apply")),
         ("usage report after retention", cli("usage", "report", "--json", str(reports / "usage-after-retention.json"))),
-        ("erase request (demo subject)", lambda: main(["erase", *lake, "request", "--subject", *_demo_subject(ctx, root)])),
+        ("erase request (demo subject)", lambda: main(["erase", *lake, "request", "--subject", *subject])),
         ("erase run", cli("erase", "run", "--all-due", "--apply")),
         ("erase verify", lambda: _verify_receipts(root)),
         ("erase status", cli("erase", "status")),

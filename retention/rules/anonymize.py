@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from governance.errors import PolicyError
+from governance.protection.codec import PREFIX as PROTECTED_PREFIX
 from governance.retention_policy import AnonymizeAction
 
 if TYPE_CHECKING:
@@ -36,6 +37,18 @@ def expression(column: str, dtype: "DataType", action: AnonymizeAction, *, salt:
     kind = action.action
     if kind == "null":
         return F.lit(None).cast(dtype)
+    if kind in ("generalize_date", "bucket") and isinstance(dtype, StringType):
+        # A column Lakewarden protected (lw1: values) keeps a reversible token or ciphertext of
+        # the exact value, which would defeat generalization; without the revealer's key it
+        # cannot be generalized, so protected values are nulled (the stricter outcome) and plain
+        # strings are parsed and generalized.
+        s0 = c.cast(StringType())
+        if kind == "generalize_date":
+            plain = F.date_format(F.date_trunc(str(action.to).upper(), s0.cast("timestamp")), "yyyy-MM-dd")
+        else:
+            w0 = float(action.width or 1)
+            plain = (F.floor(s0.cast("double") / F.lit(w0)) * F.lit(w0)).cast(StringType())
+        return F.when(s0.startswith(PROTECTED_PREFIX), F.lit(None).cast(StringType())).otherwise(plain)
     if kind == "generalize_date":
         if not isinstance(dtype, (DateType, TimestampType, TimestampNTZType)):
             raise PolicyError(f"{table}: column {column!r} is {dtype.simpleString()}; generalize_date needs a date or timestamp")

@@ -266,3 +266,17 @@ retention:
     assert by["support_tickets"].evidence["cold-delete"]["cold"]["cold"] is True
     assert by["customers"].delete is None and by["customers"].evidence["cold-delete"]["cold"]["evidence"] == "read daily"
     assert root
+
+
+def test_date_and_bucket_rules_on_protected_string_columns_null_the_protected_values(spark) -> None:
+    from governance.retention_policy import AnonymizeAction
+    from retention.rules.anonymize import expression
+    from pyspark.sql.types import StringType
+
+    df = spark.createDataFrame([("lw1:tok:pii.1:d:abc",), ("1984-05-17",), (None,)], "dob string")
+    gen = AnonymizeAction.model_validate({"action": "generalize_date", "to": "year"})
+    out = [r[0] for r in df.select(expression("dob", StringType(), gen, table="t")).collect()]
+    assert out == [None, "1984-01-01", None]
+    amounts = spark.createDataFrame([("lw1:enc:x",), ("123.4",)], "amt string")
+    bucket = AnonymizeAction.model_validate({"action": "bucket", "width": 10})
+    assert [r[0] for r in amounts.select(expression("amt", StringType(), bucket, table="t")).collect()] == [None, "120.0"]
