@@ -28,7 +28,7 @@ from typing import Any
 
 from governance.config import Settings
 from governance.errors import AuditIntegrityError, ConfigError
-from governance.lake import is_remote, local_path
+from governance.lake import is_remote, local_path, read_delta_rows
 
 GENESIS = "0" * 64
 
@@ -192,7 +192,7 @@ class DeltaAuditSink(AuditSink):
 
         if not DeltaTable.is_deltatable(self.location):
             return []
-        rows = DeltaTable(self.location).to_pyarrow_dataset().to_table(use_threads=False).to_pylist()
+        rows = read_delta_rows(self.location)
         out = []
         for r in rows:
             for k in ("columns", "counts", "details"):

@@ -138,14 +138,11 @@ class Catalog:
         ])
 
     def _read(self, path: str) -> list[dict[str, Any]]:
-        from deltalake import DeltaTable
-
-        from governance.lake import is_delta
+        from governance.lake import is_delta, read_delta_rows
 
         if not is_delta(path):
             return []
-        # to_pyarrow_table() leaves Arrow C++ threads that abort the process at exit; read single-threaded
-        return DeltaTable(path).to_pyarrow_dataset().to_table(use_threads=False).to_pylist()
+        return read_delta_rows(path)
 
     @staticmethod
     def _append(path: str, rows: list[dict[str, Any]], schema: Any) -> None:

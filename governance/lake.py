@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from governance.config import Settings, join_path
 from governance.errors import NotADeltaTableError, TableNotFoundError
@@ -105,3 +106,14 @@ def table_name(settings: Settings, path: str) -> str:
         except ValueError:
             return path
     return path[len(root.rstrip("/")) + 1:] if path.startswith(root.rstrip("/") + "/") else path
+
+
+def read_delta_rows(path: str) -> list[dict[str, Any]]:
+    """All rows of a small Delta table (Lakewarden's system tables) as dicts, via delta-rs.
+
+    Read single-threaded: ``to_pyarrow_table()`` leaves Arrow C++ threads behind that can
+    abort the process at exit (exit code 134).
+    """
+    from deltalake import DeltaTable
+
+    return list(DeltaTable(path).to_pyarrow_dataset().to_table(use_threads=False).to_pylist())

@@ -15,7 +15,6 @@ import json
 import logging
 import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from governance.errors import (
@@ -78,14 +77,18 @@ def _primitive_columns(df: "DataFrame") -> list[str]:
     return [f.name for f in df.schema.fields if not isinstance(f.dataType, (StructType, ArrayType, MapType))]
 
 
-def expectation_of(df: "DataFrame") -> Expectation:
-    """Count rows and non-null values per top-level primitive column of ``df`` (one Spark job)."""
+def _counts(df: "DataFrame", columns: list[str]) -> Expectation:
+    """Rows of ``df`` and non-null values of each of ``columns`` (one Spark job)."""
     from pyspark.sql import functions as F
 
-    cols = _primitive_columns(df)
-    aggs = [F.count(F.lit(1)).alias("__rows")] + [F.count(F.col(f"`{c}`")).alias(f"__nn{i}") for i, c in enumerate(cols)]
+    aggs = [F.count(F.lit(1)).alias("__rows")] + [F.count(F.col(f"`{c}`")).alias(f"__nn{i}") for i, c in enumerate(columns)]
     row = df.agg(*aggs).collect()[0]
-    return Expectation(rows=int(row["__rows"]), non_null={c: int(row[f"__nn{i}"]) for i, c in enumerate(cols)})
+    return Expectation(rows=int(row["__rows"]), non_null={c: int(row[f"__nn{i}"]) for i, c in enumerate(columns)})
+
+
+def expectation_of(df: "DataFrame") -> Expectation:
+    """Count rows and non-null values per top-level primitive column of ``df`` (one Spark job)."""
+    return _counts(df, _primitive_columns(df))
 
 
 def _delta_schema(path: str) -> dict[str, Any]:
@@ -127,11 +130,7 @@ def _scan_totals(spark: "SparkSession", path: str, version: int, columns: list[s
     df = spark.read.format("delta").option("versionAsOf", version).load(path)
     if where is not None:
         df = df.where(where)
-    from pyspark.sql import functions as F
-
-    aggs = [F.count(F.lit(1)).alias("__rows")] + [F.count(F.col(f"`{c}`")).alias(f"__nn{i}") for i, c in enumerate(columns)]
-    row = df.agg(*aggs).collect()[0]
-    return Expectation(rows=int(row["__rows"]), non_null={c: int(row[f"__nn{i}"]) for i, c in enumerate(columns)})
+    return _counts(df, columns)
 
 
 def _totals(spark: "SparkSession", path: str, version: int, maintenance: DeltaMaintenance, columns: list[str]) -> Expectation:
@@ -146,9 +145,6 @@ def _check_schema(path: str, df_schema: dict[str, Any], version: int) -> None:
 
     stored_map = dict(_field_types(json.loads(DeltaTable(path, version=version).schema().to_json())))
     written = _field_types(df_schema)
-    stored = list(stored_map)
-    if [n for n, _ in written] != stored[: len(written)] and sorted(n for n, _ in written) != sorted(stored):
-        log.debug("%s: column order differs from the written frame", path)
     missing = [n for n, _ in written if n not in stored_map]
     if missing:
         raise SchemaDriftError(f"{path}: column(s) {', '.join(missing)} were written but are missing after commit {version}")
@@ -320,8 +316,3 @@ def safe_delete(
         undone = _undo(path, prev_version, maint)
         raise type(exc)(f"{exc}; {undone}") from None
     return WriteResult(table=path, version=version, rows=matched.rows, previous_version=prev_version)
-
-
-def table_exists(path: str) -> bool:
-    """True when a Delta table exists at ``path``."""
-    return is_delta(path) or (not is_remote(path) and Path(local_path(path), "_delta_log").is_dir())

@@ -9,7 +9,6 @@ entry still holds the destroyed wrapped keys.
 
 from __future__ import annotations
 
-import json
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from governance.errors import KeyProviderError
+from governance.lake import read_delta_rows
 
 KEYS_SCHEMA = pa.schema([
     ("key_id", pa.string()),
@@ -105,12 +105,10 @@ class KeyTables:
             return False
 
     def _read(self, path: str, schema: pa.Schema) -> list[dict[str, Any]]:
-        from deltalake import DeltaTable
-
         if not self._exists(path):
             return []
         try:
-            return list(DeltaTable(path).to_pyarrow_dataset().to_table(use_threads=False).to_pylist())
+            return read_delta_rows(path)
         except Exception as exc:  # noqa: BLE001 - delta-rs errors
             raise KeyProviderError(f"key table {path} is unreadable: {str(exc).splitlines()[0][:200]}") from None
 
@@ -158,25 +156,9 @@ class KeyTables:
 
 
 def purge_table_history(path: str) -> list[str]:
-    """Zero retention, vacuum (full listing), checkpoint, log cleanup, stale commits removed."""
-    from deltalake import DeltaTable
+    """Physically remove what older versions of the key table at ``path`` hold; returns the files removed."""
+    from governance.maintenance import DeltaRsMaintenance
 
-    removed: list[str] = []
     with _lock(path):
-        DeltaTable(path).alter.set_table_properties(
-            {"delta.logRetentionDuration": "interval 0 seconds", "delta.deletedFileRetentionDuration": "interval 0 seconds"},
-            raise_if_not_exists=False,
-        )
-        removed += [str(f) for f in DeltaTable(path).vacuum(retention_hours=0, enforce_retention_duration=False, dry_run=False, full=True)]
-        dt = DeltaTable(path)
-        dt.create_checkpoint()
-        DeltaTable(path).cleanup_metadata()
-        if "://" not in path:
-            log = Path(path, "_delta_log")
-            last = json.loads((log / "_last_checkpoint").read_text(encoding="utf-8"))["version"]
-            for p in log.iterdir():
-                head = p.name.split(".", 1)[0]
-                if p.is_file() and head.isdigit() and int(head) < int(last):
-                    p.unlink()
-                    removed.append(str(p))
-    return removed
+        report = DeltaRsMaintenance().purge_history(path, dry_run=False)
+    return report.data_files + report.log_files

@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from governance.config import Settings
 from governance.errors import EngineError, InputError
+from governance.lake import read_delta_rows
 
 Regulation = Literal["gdpr", "ccpa"]
 REGULATIONS: tuple[str, ...] = ("gdpr", "ccpa")
@@ -115,12 +116,10 @@ class Ledger:
         return bool(DeltaTable.is_deltatable(self.path))
 
     def _rows(self) -> list[dict[str, Any]]:
-        from deltalake import DeltaTable
-
         if not self._exists():
             return []
         try:
-            return list(DeltaTable(self.path).to_pyarrow_dataset().to_table(use_threads=False).to_pylist())
+            return read_delta_rows(self.path)
         except Exception as exc:  # noqa: BLE001 - delta-rs errors
             raise EngineError(f"erasure ledger {self.path} is unreadable: {str(exc).splitlines()[0][:200]}") from None
 
