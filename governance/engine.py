@@ -109,6 +109,33 @@ def _connect_session(url: str, settings: EngineSettings) -> "SparkSession":
     return spark
 
 
+def delta_package() -> str:
+    """The Maven coordinate of the delta-spark jar that matches the installed pyspark and delta-spark.
+
+    Built the way delta-spark's own ``configure_spark_with_delta_pip`` builds it:
+    ``io.delta:delta-spark_<spark major.minor>_2.13:<delta-spark version>``.
+    """
+    from importlib.metadata import version
+
+    import pyspark
+
+    spark_mm = ".".join(pyspark.__version__.split(".")[:2])
+    return f"io.delta:delta-spark_{spark_mm}_2.13:{version('delta-spark')}"
+
+
+def _delta_hint() -> str:
+    return (
+        f"spark-submit --packages {delta_package()} "
+        "--conf spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension "
+        "--conf spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog"
+    )
+
+
+def _under_spark_submit() -> bool:
+    # spark-submit launches the JVM first and hands the Python driver its gateway port.
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
 def _classic_session(settings: EngineSettings) -> "SparkSession":
     # A Spark Connect session earlier in this process leaves this set; classic would then fail.
     os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
@@ -117,11 +144,13 @@ def _classic_session(settings: EngineSettings) -> "SparkSession":
 
         active = SparkSession.getActiveSession()
         if active is not None:
+            _require_delta_classes(active)
             return active
         from pyspark import SparkConf
 
         conf = SparkConf()
-        if conf.get("spark.master", "local").startswith("local"):
+        local = conf.get("spark.master", "local").startswith("local")
+        if local:
             # Local workers must run this interpreter (the venv), not whatever `python3` is first on PATH.
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = (
@@ -129,21 +158,47 @@ def _classic_session(settings: EngineSettings) -> "SparkSession":
             .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
             .config("spark.sql.session.timeZone", "UTC")
         )
-        # Delta's SQL extension and catalog exist only when delta-spark's jars were given
-        # (--packages io.delta:delta-spark_2.13:4.4.1); naming them otherwise breaks every query.
         jars = conf.get("spark.jars.packages", "") + "," + conf.get("spark.jars", "")
-        if "delta-spark" in jars or "delta-core" in jars:
+        has_delta = "delta-spark" in jars or "delta-core" in jars
+        if not has_delta and not _under_spark_submit() and settings.delta_jars == "fetch":
+            # Outside spark-submit (a laptop, CI, `lakewarden --engine classic`) the JVM starts here,
+            # so Spark's own Maven resolver can fetch the matching jar (cached under ~/.ivy2*).
+            builder = builder.config("spark.jars.packages", delta_package())
+            has_delta = True
+        if has_delta:
             if not conf.contains("spark.sql.extensions"):
                 builder = builder.config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
             if not conf.contains("spark.sql.catalog.spark_catalog"):
                 builder = builder.config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
-        return builder.getOrCreate()
+        if local:
+            # Delta's log replay defaults to 50 partitions: right for a cluster, slow on one machine.
+            builder = builder.config("spark.databricks.delta.snapshotPartitions", str(max(1, settings.shuffle_partitions)))
+            builder = builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+        session = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001
         raise EngineUnavailableError(
-            f"could not start a classic Spark session ({exc}); the classic engine needs Java 17+ "
-            "(Debian/Ubuntu: `apt-get install -y openjdk-17-jre-headless`) and, for Delta, "
-            "spark-submit --packages io.delta:delta-spark_2.13:4.4.1"
+            f"could not start a classic Spark session ({str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__}); "
+            "the classic engine needs Java 17+ (Debian/Ubuntu: `apt-get install -y openjdk-17-jre-headless`) "
+            f"and, for Delta, the delta-spark jar: {_delta_hint()}"
         ) from exc
+    _require_delta_classes(session)
+    return session
+
+
+def _require_delta_classes(session: "SparkSession") -> None:
+    """Fail with the spark-submit line when the classic session has no Delta jar on its class path."""
+    jvm: Any = getattr(session, "_jvm", None)
+    if jvm is None:
+        return
+    try:
+        # Spark's loader sees --packages/--jars; java.lang.Class.forName through py4j would not.
+        loadable = bool(jvm.org.apache.spark.util.Utils.classIsLoadable("io.delta.sql.DeltaSparkSessionExtension"))
+    except Exception:  # noqa: BLE001 - py4j errors: an old Spark without the helper; let Delta fail later
+        return
+    if not loadable:
+        raise EngineUnavailableError(
+            f"the classic Spark session has no delta-spark jar, so it cannot read or write Delta tables; start it with {_delta_hint()}"
+        ) from None
 
 
 def get_session(settings: EngineSettings) -> "SparkSession":
