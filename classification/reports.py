@@ -27,12 +27,85 @@ TIER_COLOURS = {"low": "#3e7cb1", "medium": "#f0a202", "high": "#c0392b"}
 
 
 # ---------------------------------------------------------------------------------- JSON
-def json_document(results: list["TableResult"], *, skipped: list[dict[str, Any]] | None = None, cores: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The ``--json`` document: ``{"tables": [...], "skipped": [...], "generated_at": ...}``."""
+def scanned_entry(result: "TableResult") -> dict[str, Any]:
+    """The JSON entry of a table scanned in this run (``"status": "scanned"``)."""
+    return {**result.to_dict(), "status": "scanned"}
+
+
+def unchanged_entry(*, table: str, path: str, reason: str, columns: list["CatalogColumn"]) -> dict[str, Any]:
+    """The JSON entry of a table skipped as unchanged: its catalog verdicts (reviews applied).
+
+    Same column shape as a scanned table, from ``Catalog.effective_columns`` (read from
+    ``<root>/_lakewarden/catalog`` and ``classification_reviews``); ``"status": "unchanged"``.
+    """
+    first = columns[0] if columns else None
+    return {
+        "table": table,
+        "path": path,
+        "status": "unchanged",
+        "reason": reason,
+        "delta_version": first.delta_version if first else None,
+        "scanned_at": first.scanned_at.isoformat() if first and first.scanned_at else None,
+        "recognizers": first.recognizers if first else "",
+        "columns": [
+            {
+                "name": c.column,
+                "entity": c.entity,
+                "entities": list(c.entities),
+                "confidence": round(c.confidence, 3),
+                "sensitivity": c.sensitivity,
+                "reviewed": c.reviewed,
+                "evidence": c.evidence if not c.reviewed else {
+                    **c.evidence, "scanned_entity": c.scanned_entity,
+                    "review": {"decision": c.review_decision, "by": c.reviewed_by, "at": str(c.reviewed_at)},
+                },
+            }
+            for c in columns
+        ],
+    }
+
+
+def failed_entry(*, table: str, path: str, error: BaseException) -> dict[str, Any]:
+    """The JSON entry of a table that could not be classified (``"status": "failed"``) and why."""
+    from governance.errors import LakewardenError
+
+    return {
+        "table": table,
+        "path": path,
+        "status": "failed",
+        "reason": str(error),
+        "error": type(error).__name__,
+        "exit_code": error.exit_code if isinstance(error, LakewardenError) else 1,
+        "columns": [],
+    }
+
+
+def json_document(
+    results: "list[TableResult | dict[str, Any]]",
+    *,
+    skipped: list[dict[str, Any]] | None = None,
+    cores: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The ``--json`` document of a classify run: every table asked for, in order, with its status.
+
+    ``{"generated_at", "status", "tables": [...], "skipped": [...], "failed": [...], "engine": {...}}``.
+    ``results`` holds :class:`TableResult` objects (tables scanned now) and entries built by
+    :func:`unchanged_entry` / :func:`failed_entry`. ``status`` is ``complete`` when no table failed,
+    ``partial`` when some failed and others did not, ``failed`` when every table failed.
+    ``skipped`` lists the unchanged tables with their reason (given explicitly, it is kept as is);
+    ``failed`` lists the failed tables with their reason and exit code.
+    """
+    tables = [r if isinstance(r, dict) else scanned_entry(r) for r in results]
+    failed = [{k: t[k] for k in ("table", "path", "reason", "error", "exit_code")} for t in tables if t.get("status") == "failed"]
+    if skipped is None:
+        skipped = [{"table": t["table"], "path": t["path"], "reason": t["reason"]} for t in tables if t.get("status") == "unchanged"]
+    status = "complete" if not failed else ("failed" if len(failed) == len(tables) else "partial")
     return {
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "tables": [r.to_dict() for r in results],
-        "skipped": list(skipped or []),
+        "status": status,
+        "tables": tables,
+        "skipped": list(skipped),
+        "failed": failed,
         "engine": dict(cores or {}),
     }
 

@@ -140,6 +140,12 @@ class VerificationFailedError(ErasureError):
     """A verification scan found data that should be gone."""
 
 
+class PartialFailureError(LakewardenError):
+    """A run over several tables finished, but some tables failed; the report names each and why."""
+
+    exit_code = 11
+
+
 #: Documented exit codes, in the order the README lists them.
 EXIT_CODES: dict[int, str] = {
     0: "success",
@@ -153,5 +159,6 @@ EXIT_CODES: dict[int, str] = {
     8: "key provider refused or failed (access denied, bad credentials, missing key)",
     9: "audit log integrity check failed",
     10: "erasure could not be completed or verified",
+    11: "partial: some tables were processed, others failed; see the report (each failed table and why)",
     75: "transient failure (engine or key server unreachable, concurrent writer): retry",
 }

@@ -10,7 +10,7 @@ from governance.context import JobContext
 from governance.errors import InputError
 from governance.keys.base import NoKeyAccess
 from governance.keys.manager import KeyManager, key_tables, open_provider
-from governance.lake import resolve_table
+from governance.lake import locate_table
 from governance.protection.codec import check_domain
 from governance.protection.reveal import reencrypt_table, table_key_usage
 
@@ -125,7 +125,7 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
             ctx.audit.append(action="keys_rewrap", counts=rep.rewrapped, details={"latest": rep.latest})
         return 0
     if cmd == "reencrypt":
-        path = resolve_table(settings, args.table)
+        path = locate_table(settings, args.table, spark=lambda: ctx.spark).path
         km = KeyManager(open_provider(settings, "revealer"), tables)
         try:
             with ctx.progress.task("reencrypt"):
@@ -152,7 +152,7 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
         else:
             ctx.out.print("no data keys yet")
         for t in args.tables:
-            usage = table_key_usage(ctx.spark, resolve_table(settings, t))
+            usage = table_key_usage(ctx.spark, locate_table(settings, t, spark=lambda: ctx.spark).path)
             if usage:
                 ctx.out.table(usage)
             else:

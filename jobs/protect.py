@@ -7,7 +7,7 @@ import argparse
 from governance.context import JobContext
 from governance.keys.base import NoKeyAccess
 from governance.keys.manager import KeyManager, key_tables, open_provider
-from governance.lake import resolve_table
+from governance.lake import locate_table
 from governance.policy import load_policy
 from governance.protection.apply import apply_plan
 from governance.protection.history import purge_plaintext_history
@@ -47,7 +47,7 @@ def print_plan(ctx: JobContext, plan: ProtectPlan) -> None:
 
 def run(args: argparse.Namespace, ctx: JobContext) -> int:
     settings = ctx.settings
-    path = resolve_table(settings, args.table)
+    path = locate_table(settings, args.table, spark=lambda: ctx.spark).path
     policy = load_policy(args.policy or settings.policy).protection
     tables = key_tables(settings)
     readonly = KeyManager(NoKeyAccess(role="protector", why="dry-run plans read the key table only"), tables)

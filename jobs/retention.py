@@ -67,13 +67,14 @@ def _print_plan(ctx: JobContext, plan) -> None:  # type: ignore[no-untyped-def]
 
 def run(args: argparse.Namespace, ctx: JobContext) -> int:
     if args.retention_command == "risk":
-        from governance.lake import require_delta, resolve_table, table_name
+        from governance.lake import locate_table, require_delta
         from retention.rules.risk import k_anonymity, parse_quasi
 
-        path = resolve_table(ctx.settings, args.table)
+        ref = locate_table(ctx.settings, args.table, spark=lambda: ctx.spark)
+        path = ref.path
         require_delta(path)
         rep = k_anonymity(ctx.spark.read.format("delta").load(path), parse_quasi(args.quasi), threshold=args.k,
-                          top=args.top, table=table_name(ctx.settings, path))
+                          top=args.top, table=ref.name)
         ctx.out.print(f"{args.table}: k = {rep.k} over ({', '.join(rep.quasi)}); {rep.groups} group(s), {rep.rows} row(s); "
                       f"{rep.groups_below} group(s) below {rep.threshold} hold {rep.rows_below} row(s)")
         ctx.out.table(rep.smallest)

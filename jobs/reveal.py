@@ -10,7 +10,7 @@ import re
 from governance.context import JobContext
 from governance.errors import AccessDeniedError, AuthenticationError, InputError
 from governance.keys.manager import KeyManager, key_tables, open_provider
-from governance.lake import resolve_table
+from governance.lake import locate_table
 from governance.protection.reveal import reveal
 
 HELP = "reveal protected columns as plaintext (revealer role; --reason required; audited)"
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
     columns = _split(args.columns)
     if not columns:
         raise InputError("--columns names no column")
-    path = resolve_table(ctx.settings, args.table)
+    path = locate_table(ctx.settings, args.table, spark=lambda: ctx.spark).path
     km = KeyManager(open_provider(ctx.settings, "revealer"), key_tables(ctx.settings))
     base = {"reason": reason, "filter": redact_filter(args.where), "role": km.provider.role,
             "key_provider": km.provider.describe(), "version": args.version}

@@ -29,11 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, ctx: JobContext) -> int:
     from governance.catalog import Catalog, Decision
     from governance.errors import InputError
-    from governance.lake import resolve_table
+    from governance.lake import locate_table
     from governance.risk import classification_policy_path, load_classification_policy
 
     s = ctx.settings
-    path = resolve_table(s, args.table)
+    path = locate_table(s, args.table, spark=lambda: ctx.spark).path
     catalog = Catalog(s, policy=load_classification_policy(classification_policy_path(s)))
     decided = args.confirm or args.set_entity or args.not_personal
     if not decided:
