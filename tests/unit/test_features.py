@@ -1,0 +1,102 @@
+"""Reading a table's protocol, metadata and feature use from its ``_delta_log`` (no delta-rs, no Spark).
+
+Logs come from real writers: deltalake (delta-rs) here, delta-spark through the ``feature_tables``
+fixture in ``tests/integration/test_delta_features.py``. The one hand-made log line is the
+malformed-JSON fault, which no real writer produces; it is named as a fake below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from governance.errors import NotADeltaTableError, TableNotFoundError, UnsupportedTableFeatureError
+from governance.feature_policy import refusals, require_supported
+from governance.features import DeltaLogError, read_features
+
+
+def _people(n: int, start: int = 1) -> pa.Table:
+    ids = list(range(start, start + n))
+    return pa.table({"id": pa.array(ids, pa.int64()), "email": [f"user{i}@example.com" for i in ids]})
+
+
+def _table(tmp_path: Path, *, commits: int = 1, configuration: dict[str, str | None] | None = None) -> str:
+    from deltalake import write_deltalake
+
+    path = str(tmp_path / "t")
+    for i in range(commits):
+        write_deltalake(path, _people(5, 1 + 5 * i), mode="append", configuration=configuration)
+    return path
+
+
+def test_plain_table_reports_version_files_and_no_features(tmp_path: Path) -> None:
+    path = _table(tmp_path, commits=3)
+    f = read_features(path)
+    assert (f.version, f.live_files, f.features, f.checkpoint_version) == (2, 3, (), None)
+    assert f.min_reader_version == 1 and f.unknown_reader_features == ()
+
+
+def test_checkpoint_then_commits_are_replayed(tmp_path: Path) -> None:
+    from deltalake import DeltaTable, write_deltalake
+
+    path = _table(tmp_path, commits=2)
+    DeltaTable(path).create_checkpoint()
+    write_deltalake(path, _people(5, 100), mode="overwrite")
+    f = read_features(path)
+    assert (f.version, f.checkpoint_version, f.checkpoint_kind, f.live_files) == (2, 1, "classic", 1)
+
+
+def test_configuration_and_constraints_are_read(tmp_path: Path) -> None:
+    from deltalake import DeltaTable
+
+    path = _table(tmp_path, configuration={"delta.enableChangeDataFeed": "true"})
+    DeltaTable(path).alter.add_constraint({"id_positive": "id > 0"})
+    f = read_features(path)
+    assert f.change_data_feed and f.check_constraints == {"id_positive": "id > 0"}
+    assert {"changeDataFeed", "checkConstraints"} <= set(f.features)
+
+
+def test_malformed_json_line_names_the_table_and_the_log_file(tmp_path: Path) -> None:
+    path = _table(tmp_path, commits=2)
+    # FAKE: a torn commit line; no real Delta writer produces one, but lakes hold them (DLT, crashed copies).
+    commit = Path(path, "_delta_log", "00000000000000000001.json")
+    commit.write_text(commit.read_text(encoding="utf-8") + '{"add": {"path": "x.parquet", \n', encoding="utf-8")
+    with pytest.raises(DeltaLogError, match=r"t: malformed JSON in Delta log file _delta_log/00000000000000000001\.json line \d+"):
+        read_features(path)
+
+
+def test_missing_path_and_folder_without_log_are_input_errors(tmp_path: Path) -> None:
+    with pytest.raises(TableNotFoundError):
+        read_features(str(tmp_path / "nothing"))
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(NotADeltaTableError):
+        read_features(str(tmp_path / "plain"))
+
+
+def test_unknown_reader_feature_is_refused_by_name_for_every_command(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    f = replace(read_features(_table(tmp_path)), reader_features=("futureFeature",), unknown_reader_features=("futureFeature",))
+    for command in ("classify", "protect.apply", "erase.run"):
+        (r,) = refusals(f, command=command, engine_kind="classic", maintenance="delta_spark")
+        assert r.features == ("futureFeature",) and "neither" in r.reason
+
+
+def test_plain_table_passes_every_check(tmp_path: Path) -> None:
+    path = _table(tmp_path)
+    for command in ("classify", "protect.apply", "retention.apply", "erase.run", "purge_history"):
+        assert require_supported(path, command=command, engine_kind="embedded", maintenance="deltalake").version == 0
+
+
+def test_refusal_is_an_exit_5_error_naming_table_feature_and_way_out(tmp_path: Path) -> None:
+    from deltalake import DeltaTable
+
+    path = _table(tmp_path, configuration={"delta.enableChangeDataFeed": "true"})
+    DeltaTable(path)  # opens: delta-rs writes CDF tables
+    with pytest.raises(UnsupportedTableFeatureError, match=r"t: protect\.apply refused before writing anything: table feature\(s\) "
+                       r"changeDataFeed: .*Sail.*Way out: run this command on classic Spark") as exc:
+        require_supported(path, command="protect.apply", engine_kind="embedded", maintenance="deltalake")
+    assert exc.value.exit_code == 5
+    assert require_supported(path, command="protect.apply", engine_kind="classic", maintenance="delta_spark").change_data_feed
