@@ -1,7 +1,8 @@
 # Lakewarden: two commands. Both create or update the virtualenv at .venv from the
 # hash-locked requirements.lock, install the project into it, then run.
 #   make demo   build the synthetic bank lake under demo-lake/ and run every lifecycle step
-#   make test   run the test suite (unit + integration: real Sail, Delta tables, OpenBao)
+#   make test   run the test suite: unit, integration on embedded Sail, then integration on classic Spark
+#               with delta-spark (real Delta tables, a real OpenBao server, a standalone Spark cluster)
 
 PYTHON ?= python3
 VENV := .venv
@@ -23,5 +24,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	@command -v java >/dev/null 2>&1 || { echo "make test: Java 17+ is needed for the classic-Spark tests (spark-submit path)."; \
 	  echo "  Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless   macOS: brew install openjdk@17"; exit 1; }
+	@echo "== unit tests, then integration tests on the embedded engine (Sail)"
 	@$(VENV)/bin/python -m pytest tests; rc=$$?; \
-	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$rc
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; [ $$rc -eq 0 ] || exit $$rc
+	@echo "== integration tests again on classic Spark with delta-spark (the jar is fetched from Maven Central once, then cached)"
+	@$(VENV)/bin/python -m pytest tests/integration -m both_engines --engine classic; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc

@@ -173,6 +173,8 @@ def _classic_session(settings: EngineSettings) -> "SparkSession":
         if local:
             # Delta's log replay defaults to 50 partitions: right for a cluster, slow on one machine.
             builder = builder.config("spark.databricks.delta.snapshotPartitions", str(max(1, settings.shuffle_partitions)))
+            # VACUUM lists files with this many tasks (default 10,000): minutes of task overhead on one machine.
+            builder = builder.config("spark.sql.sources.parallelPartitionDiscovery.parallelism", str(max(2, settings.shuffle_partitions)))
             builder = builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
         session = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001
