@@ -1,8 +1,10 @@
 """Prove an erasure: read every byte of every file under the lake and look for the subject.
 
-Every file under the lake root is read in full, whatever it is: data files, ``_delta_log``
-commits and checkpoints, Lakewarden's own system tables (catalog, audit, ledger, keys),
-receipts. Parquet files are decoded (every column of every row group, nested structures
+Every file under the lake root is read in full, whatever it is: data files, change-data-feed
+files (``_change_data/``, deleted rows and pre-images), deletion vector files, ``_delta_log``
+commits, checksums, checkpoints and v2-checkpoint sidecars (``_delta_log/_sidecars/``, file
+statistics), Lakewarden's own system tables (catalog, audit, ledger, keys), receipts. The
+report counts each of these kinds, so a receipt shows they were read. Parquet files are decoded (every column of every row group, nested structures
 flattened, footer statistics too) because compressed pages hide plaintext from a byte
 search; JSON lines are parsed and every leaf checked, including the ``stats`` strings in
 ``add`` actions; any other file (or one that does not decode) has its raw bytes searched as text.
@@ -53,6 +55,8 @@ class ScanReport:
     json_files: int = 0
     values_checked: int = 0
     findings: list[Finding] = field(default_factory=list)
+    #: Files read per Delta kind: change_data, deletion_vector, checkpoint, sidecar, commit, checksum.
+    kinds: dict[str, int] = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:
@@ -60,7 +64,8 @@ class ScanReport:
 
     def summary(self) -> dict[str, Any]:
         return {"root": self.root, "files": self.files, "bytes": self.bytes, "parquet_files": self.parquet_files,
-                "json_files": self.json_files, "values_checked": self.values_checked, "findings": len(self.findings)}
+                "json_files": self.json_files, "values_checked": self.values_checked, "findings": len(self.findings),
+                "kinds": dict(sorted(self.kinds.items()))}
 
 
 class _Matcher:
@@ -266,6 +271,26 @@ def _fully_json(data: bytes) -> bool:
 _PARALLEL_MIN_BYTES = 64 << 20
 
 
+def delta_kind(rel: str) -> str | None:
+    """The Delta kind of a file by its path under the lake (None for data and other files)."""
+    parts = Path(rel).parts
+    name = parts[-1]
+    if "_change_data" in parts:
+        return "change_data"
+    if name.startswith("deletion_vector_") and name.endswith(".bin"):
+        return "deletion_vector"
+    if "_delta_log" in parts:
+        if "_sidecars" in parts:
+            return "sidecar"
+        if ".checkpoint" in name:
+            return "checkpoint"
+        if name.endswith(".crc") and not name.startswith("."):
+            return "checksum"
+        if name.endswith(".json") and name.split(".", 1)[0].isdigit():
+            return "commit"
+    return None
+
+
 def _scan_file(p: Path, base: Path, m: _Matcher, report: ScanReport) -> None:
     rel = str(p.relative_to(base))
     for part in Path(rel).parts[:-1]:  # partition directories (``email=...``) name values too
@@ -279,6 +304,9 @@ def _scan_file(p: Path, base: Path, m: _Matcher, report: ScanReport) -> None:
         return
     report.files += 1
     report.bytes += len(data)
+    kind = delta_kind(rel)
+    if kind is not None:
+        report.kinds[kind] = report.kinds.get(kind, 0) + 1
     decoded = False
     if data[:4] == b"PAR1" and data[-4:] == b"PAR1":
         try:
@@ -343,10 +371,13 @@ def scan_lake(root: str, *, hasher: Hasher, idents: list[dict[str, Any]], tokens
             report.json_files += part.json_files
             report.values_checked += part.values_checked
             report.findings += part.findings
+            for kind, count in part.kinds.items():
+                report.kinds[kind] = report.kinds.get(kind, 0) + count
     else:
         part = _scan_batch(str(base), [str(p) for p in files], hasher, idents, tokens)
         report.files, report.bytes, report.parquet_files = part.files, part.bytes, part.parquet_files
         report.json_files, report.values_checked, report.findings = part.json_files, part.values_checked, part.findings
+        report.kinds = part.kinds
     seen: set[tuple[str, str, str]] = set()
     uniq = []
     for f in sorted(report.findings, key=lambda f: (f.file, f.where)):

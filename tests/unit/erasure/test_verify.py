@@ -70,3 +70,25 @@ def test_parallel_scan_finds_the_same_as_a_serial_scan(tmp_path: Path) -> None:
         v._PARALLEL_MIN_BYTES = old
     assert parallel.findings == serial.findings and parallel.files == serial.files == 4
     assert [f.file for f in serial.findings] == ["f2.parquet", "f2.parquet"]
+
+
+def test_change_data_checkpoint_sidecar_and_deletion_vector_files_are_read_and_counted(tmp_path: Path) -> None:
+    t = tmp_path / "people"
+    (t / "_change_data").mkdir(parents=True)
+    (t / "_delta_log" / "_sidecars").mkdir(parents=True)
+    pq.write_table(pa.table({"email": ["jane.doe@x.test"], "_change_type": ["update_preimage"]}), t / "_change_data" / "cdc-0.parquet")
+    add = {"path": "p.parquet", "stats": json.dumps({"minValues": {"email": "jane.doe@x.test"}})}
+    pq.write_table(pa.table({"add": [add]}), t / "_delta_log" / "00000000000000000002.checkpoint.parquet")
+    pq.write_table(pa.table({"add": [add]}), t / "_delta_log" / "_sidecars" / "00000000000000000002.checkpoint.0000000001.0000000001.abc.parquet")
+    (t / "_delta_log" / "00000000000000000002.json").write_text(json.dumps({"commitInfo": {"operation": "WRITE"}}) + "\n")
+    (t / "deletion_vector_0b7c.bin").write_bytes(b"\x01\x00\x00\x00 ssn 321-54-9876")
+    report = scan_lake(str(tmp_path), hasher=H, idents=IDS, tokens=set())
+    assert report.kinds == {"change_data": 1, "checkpoint": 1, "sidecar": 1, "commit": 1, "deletion_vector": 1}
+    assert report.summary()["kinds"] == dict(sorted(report.kinds.items()))
+    found = {(f.file, f.key) for f in report.findings}
+    assert {
+        ("people/_change_data/cdc-0.parquet", "EMAIL_ADDRESS"),
+        ("people/_delta_log/00000000000000000002.checkpoint.parquet", "EMAIL_ADDRESS"),
+        ("people/_delta_log/_sidecars/00000000000000000002.checkpoint.0000000001.0000000001.abc.parquet", "EMAIL_ADDRESS"),
+        ("people/deletion_vector_0b7c.bin", "US_SSN"),
+    } <= found
