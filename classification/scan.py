@@ -158,8 +158,22 @@ def _classify_once(
     if fmt == "delta":
         from pyspark.sql.types import StructType
 
+        from governance.feature_policy import refusals
+        from governance.features import read_features
+
+        feats = read_features(path)
+        refused = refusals(feats, command="classify", engine_kind="any", maintenance="any")
+        if refused:
+            raise UnsupportedTableFeatureError(" | ".join(r.message(name, "classify") for r in refused))
+        # Files are sampled straight from the log only when a file read by name gives the table's rows:
+        # deletion vectors hide rows still in the files, column mapping renames the files' columns, and
+        # type widening leaves older files with the narrower type. Otherwise read through Delta (the engine).
+        through_engine = sorted(set(feats.features) & {"deletionVectors", "columnMapping", "typeWidening"})
         files = None
-        if maintenance is not None:
+        if through_engine:
+            version = feats.version
+            notes.append(f"{', '.join(through_engine)}: sampled through Delta (the engine), not file by file")
+        elif maintenance is not None:
             try:
                 version = maintenance.version(path)
                 files = maintenance.files(path, version=version)
@@ -174,7 +188,7 @@ def _classify_once(
             reader = reader.option("versionAsOf", version)
         delta_df = reader.load(path)
         schema: StructType = delta_df.schema
-        part_cols, mapping = _layout(path, version)
+        part_cols, mapping = list(feats.partition_columns), feats.column_mapping_mode != "none"
         if files is not None:
             files_total = len(files)
             for f in files:
@@ -182,8 +196,6 @@ def _classify_once(
                     partition_values.setdefault(k, []).append(f.partition_values.get(k))
         from_files = not (full or files is None or mapping)
         if not from_files:
-            if mapping and not full:
-                notes.append("column mapping is on: sampled through Delta (physical names differ from the schema)")
             df = delta_df
             data_schema = schema
             files_read = files_total if full else None
@@ -236,14 +248,3 @@ def _classify_once(
         notes=notes,
     )
 
-
-def _layout(path: str, version: int | None) -> tuple[list[str], bool]:
-    """Partition columns and whether column mapping is on, from the Delta log (delta-rs)."""
-    from deltalake import DeltaTable
-
-    try:
-        md = (DeltaTable(path) if version is None else DeltaTable(path, version=version)).metadata()
-    except Exception:  # noqa: BLE001 - e.g. deletion vectors: the Spark read path handles the table
-        return [], False
-    mapping = (md.configuration or {}).get("delta.columnMapping.mode", "none") not in ("none", "")
-    return list(md.partition_columns), mapping

@@ -13,10 +13,12 @@ results ``benchmarks/feature_matrix.py`` renders as the README's feature x comma
   constraints, NOT NULL and type widening correctly (no column reads as null).
 * Sail (the embedded engine) refuses to write tables with change data feed, liquid clustering
   (domain metadata) or identity columns; delta-spark writes them all.
-* delta-rs (``engine.maintenance=deltalake``) cannot read deletion vectors, so history purges
-  and vacuum on such tables need ``engine.maintenance=delta_spark``.
+* delta-rs (``engine.maintenance=deltalake``) cannot read deletion vectors and refuses to commit
+  to tables with type widening, identity columns or liquid clustering, so history purges on such
+  tables need ``engine.maintenance=delta_spark``.
 * Erasure rewrites the touched Parquet files itself and commits them through delta-rs: it reads
-  and writes files by column name, so on column-mapped tables (physical names differ) it is refused.
+  and writes files by column name, so on column-mapped tables (physical names differ) it is
+  refused, and so is any table delta-rs refuses to commit to.
 """
 
 from __future__ import annotations
@@ -47,14 +49,24 @@ SAIL_CANNOT_WRITE: frozenset[str] = frozenset({
     "changeDataFeed", "clustering", "domainMetadata", "identityColumns", "rowTracking", "inCommitTimestamp",
     "icebergCompatV1", "icebergCompatV2", "icebergCompatV3", "coordinatedCommits-preview", "catalogOwned-preview",
 })
-#: Features the delta-rs maintenance backend cannot handle (it cannot read the table's files).
-DELTA_RS_CANNOT_MAINTAIN: frozenset[str] = frozenset({"deletionVectors"})
-#: Features the file-level erasure rewrite (pyarrow files + delta-rs commit) cannot honour.
+#: Features delta-rs (deltalake 1.6) cannot read, or refuses to commit to ("Unsupported table features
+#: required"): its maintenance (properties, checkpoint, vacuum) and the erasure commit stop on them.
+DELTA_RS_CANNOT_WRITE: frozenset[str] = frozenset({
+    "deletionVectors", "typeWidening", "identityColumns", "clustering", "domainMetadata", "rowTracking",
+    "inCommitTimestamp", "icebergCompatV1", "icebergCompatV2", "icebergCompatV3", "coordinatedCommits-preview",
+    "catalogOwned-preview", "variantType", "variantType-preview",
+})
+#: Features the file-level erasure rewrite (pyarrow reads and writes files by column name) cannot honour.
 ERASURE_REWRITE_CANNOT: frozenset[str] = frozenset({"columnMapping"})
 
 _CLASSIC_WAY_OUT = (
     "run this command on classic Spark with delta-spark (engine.kind=classic, engine.maintenance=delta_spark; "
     "under spark-submit or `lakewarden --engine classic`)"
+)
+
+_ERASE_WAY_OUT = (
+    "delete the subject's rows with delta-spark SQL (DELETE FROM ..., then REORG TABLE ... APPLY (PURGE) and "
+    "VACUUM ... RETAIN 0 HOURS) and check with `lakewarden erase verify`"
 )
 
 
@@ -104,13 +116,22 @@ def refusals(features: TableFeatures, *, command: str, engine_kind: str, mainten
         if bad:
             out.append(Refusal(tuple(bad), "the embedded engine (Sail) cannot write tables with this feature", _CLASSIC_WAY_OUT))
     if command in HISTORY_PURGES and maintenance != "delta_spark":
-        bad = sorted(used & DELTA_RS_CANNOT_MAINTAIN)
+        bad = sorted(used & DELTA_RS_CANNOT_WRITE)
+        if bad:
+            dv = " (rows hidden by a deletion vector are still in the data files)" if "deletionVectors" in bad else ""
+            out.append(Refusal(
+                tuple(bad),
+                f"the delta-rs maintenance backend (engine.maintenance=deltalake) cannot read or commit to such a table, "
+                f"so it cannot purge its history{dv}",
+                _CLASSIC_WAY_OUT,
+            ))
+    if command == "erase.run":
+        bad = sorted(used & (DELTA_RS_CANNOT_WRITE - {"deletionVectors"}))
         if bad:
             out.append(Refusal(
                 tuple(bad),
-                "the delta-rs maintenance backend cannot read deletion vectors, so it cannot purge the table's history "
-                "(rows hidden by a deletion vector are still in the data files)",
-                _CLASSIC_WAY_OUT + f"; or purge them first on Spark: REORG TABLE delta.`{features.path}` APPLY (PURGE)",
+                "erasure commits its rewritten files through delta-rs, which refuses to commit to such a table",
+                _ERASE_WAY_OUT,
             ))
     if command in ("erase.run", "erase.plan"):
         bad = sorted(used & ERASURE_REWRITE_CANNOT)
@@ -119,8 +140,7 @@ def refusals(features: TableFeatures, *, command: str, engine_kind: str, mainten
                 tuple(bad),
                 "erasure rewrites the touched Parquet files by column name, and with column mapping the files hold "
                 "physical names, so the rewrite would read and write the wrong columns",
-                "erase the subject's rows with delta-spark SQL (DELETE FROM ... then REORG TABLE ... APPLY (PURGE)) "
-                "and run `lakewarden erase verify`, or rewrite the table without column mapping",
+                _ERASE_WAY_OUT + ", or rewrite the table without column mapping",
             ))
     return out
 

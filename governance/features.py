@@ -296,6 +296,15 @@ def _replay(log: _Log) -> tuple[_State, int, int | None, str | None]:
     return state, version, cp_version, cp_kind
 
 
+def _as_dict(value: Any) -> dict[str, Any]:
+    """A map from JSON (a dict) or from a Parquet checkpoint (pyarrow gives a list of pairs)."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, list):
+        return {str(k): v for k, v in value}
+    return {}
+
+
 def _fields(schema_string: str) -> list[dict[str, Any]]:
     try:
         return list(json.loads(schema_string).get("fields") or [])
@@ -316,7 +325,7 @@ def read_features(path: str) -> TableFeatures:
     log = _Log(path)
     state, version, cp_version, cp_kind = _replay(log)
     proto, md = state.protocol, state.metadata
-    config = {str(k): str(v) for k, v in (md.get("configuration") or {}).items()}
+    config = {str(k): str(v) for k, v in _as_dict(md.get("configuration")).items()}
     reader = tuple(proto.get("readerFeatures") or ())
     writer = tuple(proto.get("writerFeatures") or ())
     fields = _fields(md.get("schemaString") or "{}")

@@ -74,7 +74,9 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
             path, name = ref.path, ref.name
             try:
                 if table_format(path) == "delta" and not (args.force or args.full):
-                    version = ctx.maintenance.version(path)
+                    from governance.features import read_features
+
+                    version = read_features(path).version  # from the log itself: delta-rs refuses deletion vectors
                     need, why = catalog.needs_scan(path, version=version, recognizers=config.fingerprint(), nlp=nlp)
                     if not need:
                         entries.append(unchanged_entry(table=name, path=path, reason=why, columns=catalog.effective_columns(path)))

@@ -126,6 +126,9 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
         return 0
     if cmd == "reencrypt":
         path = locate_table(settings, args.table, spark=lambda: ctx.spark).path
+        from governance.feature_policy import check_for_job
+
+        check_for_job(settings, path, "keys.reencrypt" if args.apply else "keys.reencrypt.plan")
         km = KeyManager(open_provider(settings, "revealer"), tables)
         try:
             with ctx.progress.task("reencrypt"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from governance.context import JobContext
+from governance.feature_policy import check_for_job
 from governance.keys.base import NoKeyAccess
 from governance.keys.manager import KeyManager, key_tables, open_provider
 from governance.lake import locate_table
@@ -48,6 +49,9 @@ def print_plan(ctx: JobContext, plan: ProtectPlan) -> None:
 def run(args: argparse.Namespace, ctx: JobContext) -> int:
     settings = ctx.settings
     path = locate_table(settings, args.table, spark=lambda: ctx.spark).path
+    # Delta features: refused here, by name, before anything is planned or written.
+    check_for_job(settings, path, "protect.apply" if args.apply else "protect.plan",
+                  *(["purge_history"] if args.apply and args.purge_history else []))
     policy = load_policy(args.policy or settings.policy).protection
     tables = key_tables(settings)
     readonly = KeyManager(NoKeyAccess(role="protector", why="dry-run plans read the key table only"), tables)

@@ -54,6 +54,9 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
     if not columns:
         raise InputError("--columns names no column")
     path = locate_table(ctx.settings, args.table, spark=lambda: ctx.spark).path
+    from governance.feature_policy import check_for_job
+
+    check_for_job(ctx.settings, path, "reveal")
     km = KeyManager(open_provider(ctx.settings, "revealer"), key_tables(ctx.settings))
     base = {"reason": reason, "filter": redact_filter(args.where), "role": km.provider.role,
             "key_provider": km.provider.describe(), "version": args.version}
