@@ -271,11 +271,21 @@ class ErasureRunner:
                         "files_removed": int(e.parameters.get("files_removed", 0))}
         return None
 
+    def _check_features(self, targets: list[TableTargets], command: str) -> None:
+        """Refuse (exit 5) before any write when a target table uses a Delta feature this run cannot handle."""
+        from governance.feature_policy import check_for_job
+
+        for tt in targets:
+            if is_delta(tt.path):
+                check_for_job(self.settings, tt.path, command, table=tt.name)
+
     # -- steps ------------------------------------------------------------------------------
     def plan(self, req: ErasureRequest) -> list[dict[str, Any]]:
         """Dry run: where the subject is, per table (nothing is changed or recorded)."""
         out = []
-        for tt in self._targets(req):
+        targets = self._targets(req)
+        self._check_features(targets, "erase.plan")
+        for tt in targets:
             holds = self._holds(tt.name)
             loc = self._locate(req, tt)
             out.append({"table": tt.name, "columns": ",".join(t.column for t in tt.targets), "rows": loc.rows,
@@ -524,6 +534,7 @@ class ErasureRunner:
             if self.policy.erasure.link_columns and "derived" not in req.progress:
                 self._expand(req)
             targets = self._targets(req)
+            self._check_features(targets, "erase.run")
             tables = req.progress.setdefault("tables", {})
             for name, tp in tables.items():  # a hold that ended: erase what it kept now
                 if tp.get("state") == "held" and not any(h.where is None for h in self._holds(name)):
