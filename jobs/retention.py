@@ -86,6 +86,7 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
         if args.json_file:
             Path(args.json_file).write_text(json.dumps(plan.to_dict(), indent=2, default=str), encoding="utf-8")
             ctx.out.print(f"plan written to {args.json_file}")
+        _raise_if_partial(plan, done="planned")
         return 0
     from retention.rules.apply import apply_plan
 
@@ -95,7 +96,20 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
     ctx.out.table([{"table": a.table, "version": a.version, "deleted": a.rows_deleted, "anonymized": a.rows_anonymized,
                     "purged_files": a.purged_data_files, "purged_log": a.purged_log_files, "note": a.skipped or ""}
                    for a in report.tables])
+    _raise_if_partial(plan, done="applied" if args.apply else "planned")
     return 0
+
+
+def _raise_if_partial(plan, *, done: str) -> None:  # type: ignore[no-untyped-def]
+    """Exit 11 (partial) when some tables could not be planned; the others were handled and printed."""
+    from governance.errors import PartialFailureError
+
+    failed = [t for t in plan.tables if t.failed]
+    if failed:
+        raise PartialFailureError(
+            f"{len(failed)} of {len(plan.tables)} table(s) could not be planned: "
+            + "; ".join(f"{t.table}: {t.failed}" for t in failed) + f"; the others were {done}"
+        )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
+from governance.engine import engine_error
+from governance.errors import LakewardenError
 from governance.lake import list_tables, table_name
 from governance.retention_policy import LegalHold, RetentionPolicy, RetentionRule
 
@@ -66,6 +68,8 @@ class TablePlan:
     blocked: str | None = None
     k: int | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    #: Why the table could not be planned (unreadable table, engine error); None when it was planned.
+    failed: str | None = None
 
     @property
     def changes(self) -> bool:
@@ -244,6 +248,9 @@ def build_plan(
 ) -> RetentionPlan:
     """Plan retention over every table of the lake (read only).
 
+    A table that cannot be read is kept in the plan, blocked, with ``failed`` saying why;
+    the other tables are still planned.
+
     Touches: nothing (reads tables, the catalog and the usage table).
     """
     from pyspark.sql import functions as F
@@ -262,74 +269,79 @@ def build_plan(
         if not rules:
             continue
         tp = TablePlan(table=name, path=path, sensitivity=tier)
-        preds: dict[str, str] = {}
-        for r in rules:
-            cold = coldness(path) if (coldness and r.cold) else None
-            pred, ev = _rule_predicate(r, today, cold)
-            tp.evidence[r.name] = ev
-            if pred is not None:
-                preds[r.name] = pred
-        tp.delete = _choose(rules, "delete", preds)
-        tp.anonymize = _choose(rules, "anonymize", preds)
-        holds = policy.active_holds(name, today)
-        tp.holds = [f"{h.name}: {h.reason} (until {h.until.isoformat()})" + (f" rows where {h.where.sql()}" if h.where else "") for h in holds]
-        whole = [h for h in holds if h.where is None]
-        files = maintenance.files(path)
-        tp.bytes_total = sum(f.size_bytes for f in files)
-        df = spark.read.format("delta").load(path)
-        if tp.anonymize:
-            rule = next(r for r in rules if r.name == tp.anonymize.rule)
-            missing = [c for c in list(rule.anonymize) + (rule.min_k.quasi if rule.min_k else []) if c not in df.columns]
-            if missing:
-                tp.blocked = f"rule {rule.name}: column(s) {', '.join(missing)} not in the table"
-            tp.anonymize_columns = list(rule.anonymize)
-        if tp.delete or tp.anonymize:
-            age_cols = {r.age.column for r in rules if r.age and r.name in preds}
-            missing_age = sorted(c for c in age_cols if c not in df.columns)
-            if missing_age:
-                tp.blocked = f"age column(s) {', '.join(missing_age)} not in the table"
-        if tp.blocked is None and (tp.delete or tp.anonymize):
-            dele, anon = effective_predicates(tp, policy, today)
-            raw_del = tp.delete.predicate if tp.delete else None
-            raw_anon = tp.anonymize.predicate if tp.anonymize else None
-            excl = hold_exclusion(holds)
-            raw_any = " OR ".join(f"coalesce(({p}), FALSE)" for p in (raw_del, raw_anon) if p)
-            held = f"({raw_any}) AND NOT ({excl})" if excl else None
-            aggs = [F.count(F.lit(1)).alias("n")]
-            for label, p in (("d", dele), ("a", anon), ("h", held)):
-                if not p:
-                    aggs.append(F.lit(0).alias(label))
-                    continue
-                cond = F.expr(f"coalesce(({p}), FALSE)")
-                if label == "a":  # rows already anonymized by an earlier apply do not count: apply converges
-                    cond = cond & _would_change(df, tp, policy)
-                aggs.append(F.sum(F.when(cond, 1).otherwise(0)).alias(label))
-            row = df.agg(*aggs).collect()[0]
-            tp.rows_total, tp.rows_delete, tp.rows_anonymize = int(row["n"]), int(row["d"] or 0), int(row["a"] or 0)
-            tp.rows_held = int(row["h"] or 0)
-            if tp.delete and dele:
-                meta_parts = list(_partition_columns(path))
-                if meta_parts:
-                    rows = df.where(F.expr(f"coalesce(({dele}), FALSE)")).select(*meta_parts).distinct().collect()
-                    tp.partitions_delete = sorted("/".join(f"{c}={r[c]}" for c in meta_parts) for r in rows)
-            affected = tp.rows_delete + tp.rows_anonymize
-            tp.bytes_affected = int(tp.bytes_total * affected / tp.rows_total) if tp.rows_total else 0
-            if whole:
-                tp.blocked = f"legal hold {whole[0].name}: {whole[0].reason} (until {whole[0].until.isoformat()})"
-            elif tp.anonymize and anon and tp.rows_anonymize:
+        try:
+            preds: dict[str, str] = {}
+            for r in rules:
+                cold = coldness(path) if (coldness and r.cold) else None
+                pred, ev = _rule_predicate(r, today, cold)
+                tp.evidence[r.name] = ev
+                if pred is not None:
+                    preds[r.name] = pred
+            tp.delete = _choose(rules, "delete", preds)
+            tp.anonymize = _choose(rules, "anonymize", preds)
+            holds = policy.active_holds(name, today)
+            tp.holds = [f"{h.name}: {h.reason} (until {h.until.isoformat()})" + (f" rows where {h.where.sql()}" if h.where else "") for h in holds]
+            whole = [h for h in holds if h.where is None]
+            files = maintenance.files(path)
+            tp.bytes_total = sum(f.size_bytes for f in files)
+            df = spark.read.format("delta").load(path)
+            if tp.anonymize:
                 rule = next(r for r in rules if r.name == tp.anonymize.rule)
-                if rule.min_k is not None:
-                    from retention.rules.risk import k_anonymity
+                missing = [c for c in list(rule.anonymize) + (rule.min_k.quasi if rule.min_k else []) if c not in df.columns]
+                if missing:
+                    tp.blocked = f"rule {rule.name}: column(s) {', '.join(missing)} not in the table"
+                tp.anonymize_columns = list(rule.anonymize)
+            if tp.delete or tp.anonymize:
+                age_cols = {r.age.column for r in rules if r.age and r.name in preds}
+                missing_age = sorted(c for c in age_cols if c not in df.columns)
+                if missing_age:
+                    tp.blocked = f"age column(s) {', '.join(missing_age)} not in the table"
+            if tp.blocked is None and (tp.delete or tp.anonymize):
+                dele, anon = effective_predicates(tp, policy, today)
+                raw_del = tp.delete.predicate if tp.delete else None
+                raw_anon = tp.anonymize.predicate if tp.anonymize else None
+                excl = hold_exclusion(holds)
+                raw_any = " OR ".join(f"coalesce(({p}), FALSE)" for p in (raw_del, raw_anon) if p)
+                held = f"({raw_any}) AND NOT ({excl})" if excl else None
+                aggs = [F.count(F.lit(1)).alias("n")]
+                for label, p in (("d", dele), ("a", anon), ("h", held)):
+                    if not p:
+                        aggs.append(F.lit(0).alias(label))
+                        continue
+                    cond = F.expr(f"coalesce(({p}), FALSE)")
+                    if label == "a":  # rows already anonymized by an earlier apply do not count: apply converges
+                        cond = cond & _would_change(df, tp, policy)
+                    aggs.append(F.sum(F.when(cond, 1).otherwise(0)).alias(label))
+                row = df.agg(*aggs).collect()[0]
+                tp.rows_total, tp.rows_delete, tp.rows_anonymize = int(row["n"]), int(row["d"] or 0), int(row["a"] or 0)
+                tp.rows_held = int(row["h"] or 0)
+                if tp.delete and dele:
+                    meta_parts = list(_partition_columns(path))
+                    if meta_parts:
+                        rows = df.where(F.expr(f"coalesce(({dele}), FALSE)")).select(*meta_parts).distinct().collect()
+                        tp.partitions_delete = sorted("/".join(f"{c}={r[c]}" for c in meta_parts) for r in rows)
+                affected = tp.rows_delete + tp.rows_anonymize
+                tp.bytes_affected = int(tp.bytes_total * affected / tp.rows_total) if tp.rows_total else 0
+                if whole:
+                    tp.blocked = f"legal hold {whole[0].name}: {whole[0].reason} (until {whole[0].until.isoformat()})"
+                elif tp.anonymize and anon and tp.rows_anonymize:
+                    rule = next(r for r in rules if r.name == tp.anonymize.rule)
+                    if rule.min_k is not None:
+                        from retention.rules.risk import k_anonymity
 
-                    base = df.where(F.expr(f"NOT coalesce(({dele}), FALSE)")) if dele else df
-                    marked = base.withColumn("__lw_anon", F.expr(f"coalesce(({anon}), FALSE)"))
-                    out = anonymized_frame(marked, tp, policy, anon, salt="plan").where("__lw_anon").drop("__lw_anon")
-                    rep = k_anonymity(out, rule.min_k.quasi, threshold=rule.min_k.k, table=name)
-                    tp.k = rep.k
-                    if rep.k < rule.min_k.k:
-                        tp.blocked = (f"rule {rule.name}: the anonymized table would be only {rep.k}-anonymous over "
-                                      f"{', '.join(rule.min_k.quasi)} (min_k {rule.min_k.k}; {rep.rows_below} row(s) in "
-                                      f"{rep.groups_below} small group(s))")
+                        base = df.where(F.expr(f"NOT coalesce(({dele}), FALSE)")) if dele else df
+                        marked = base.withColumn("__lw_anon", F.expr(f"coalesce(({anon}), FALSE)"))
+                        out = anonymized_frame(marked, tp, policy, anon, salt="plan").where("__lw_anon").drop("__lw_anon")
+                        rep = k_anonymity(out, rule.min_k.quasi, threshold=rule.min_k.k, table=name)
+                        tp.k = rep.k
+                        if rep.k < rule.min_k.k:
+                            tp.blocked = (f"rule {rule.name}: the anonymized table would be only {rep.k}-anonymous over "
+                                          f"{', '.join(rule.min_k.quasi)} (min_k {rule.min_k.k}; {rep.rows_below} row(s) in "
+                                          f"{rep.groups_below} small group(s))")
+        except Exception as exc:  # noqa: BLE001 - one table never stops the others; the plan names the failure
+            err = exc if isinstance(exc, LakewardenError) else engine_error(exc, table=name)
+            tp.failed = str(err)
+            tp.blocked = f"failed: {err}"
         plan.tables.append(tp)
     return plan
 
