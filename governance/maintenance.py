@@ -7,8 +7,10 @@ table properties, vacuum, checkpoints and log clean-up do not: Sail has no
 * :class:`DeltaRsMaintenance` uses ``deltalake`` (delta-rs); it is the embedded default and
   works against object stores too. delta-rs cannot read tables with deletion vectors:
   such tables raise :class:`UnsupportedTableFeatureError` naming the table and the way out.
-* :class:`DeltaSparkMaintenance` issues delta-spark SQL on a classic session
-  (``spark-submit --packages io.delta:delta-spark_2.13:4.4.1``).
+* :class:`DeltaSparkMaintenance` issues delta-spark SQL on a classic session (the jar
+  :func:`governance.engine.delta_package` names) and reads snapshots through delta-spark's
+  ``DeltaLog``; it reads deletion-vector tables and purges their vectors
+  (``REORG TABLE ... APPLY (PURGE)``).
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from governance.config import Settings
-from governance.errors import EngineError, InputError, UnsupportedTableFeatureError
+from governance.errors import EngineError, InputError, LakewardenError, UnsupportedTableFeatureError
 from governance.lake import DELTA_LOG, is_remote, local_path, require_delta
 
 if TYPE_CHECKING:
@@ -51,6 +54,31 @@ class DataFile:
     null_count: dict[str, int] = field(default_factory=dict)
     min_values: dict[str, Any] = field(default_factory=dict)
     max_values: dict[str, Any] = field(default_factory=dict)
+    #: Rows of the file hidden by a deletion vector (still in the file's bytes). ``num_records``
+    #: counts the rows the table shows (physical rows minus these); statistics (nulls, min, max)
+    #: describe every physical row.
+    deleted_records: int = 0
+    #: The deletion vector descriptor of the ``add`` action (storageType, pathOrInlineDv, ...), if any.
+    deletion_vector: dict[str, Any] | None = None
+
+    @property
+    def physical_records(self) -> int | None:
+        """Rows stored in the file, including those a deletion vector hides."""
+        return None if self.num_records is None else self.num_records + self.deleted_records
+
+
+@dataclass(frozen=True)
+class TableDetail:
+    """What ``DESCRIBE DETAIL`` says about a Delta table."""
+
+    location: str
+    num_files: int
+    size_in_bytes: int
+    partition_columns: list[str]
+    properties: dict[str, str]
+    min_reader_version: int
+    min_writer_version: int
+    table_features: list[str]
 
 
 @dataclass
@@ -62,22 +90,37 @@ class PurgeReport:
     version: int
     data_files: list[str] = field(default_factory=list)
     log_files: list[str] = field(default_factory=list)
+    #: Data files whose deletion vectors were purged (rewritten without the hidden rows) first.
+    deletion_vector_files: list[str] = field(default_factory=list)
 
     def statement(self) -> str:
         """A plain-language statement of the history this purge loses."""
         verb = "would remove" if self.dry_run else "removed"
+        dv = ""
+        if self.deletion_vector_files:
+            dv = (f"{'would purge' if self.dry_run else 'purged'} the deletion vectors of "
+                  f"{len(self.deletion_vector_files)} file(s) (REORG ... APPLY (PURGE)), then ")
         return (
-            f"{self.table}: {verb} {len(self.data_files)} data file(s) of older versions and "
+            f"{self.table}: {dv}{verb} {len(self.data_files)} data file(s) of older versions and "
             f"{len(self.log_files)} log file(s); time travel before version {self.version} "
             f"{'would be' if self.dry_run else 'is'} no longer possible"
         )
 
 
-_DV_HINT = (
-    "delta-rs cannot read deletion vectors. Either run with engine.kind=classic and "
-    "engine.maintenance=delta_spark (spark-submit --packages io.delta:delta-spark_2.13:4.4.1), or purge them first "
-    "on Spark with delta-spark: REORG TABLE delta.`{path}` APPLY (PURGE)"
-)
+def _dv_hint(path: str) -> str:
+    from governance.engine import delta_package
+
+    return (
+        "delta-rs (engine.maintenance=deltalake) cannot read deletion vectors. Either run with engine.kind=classic "
+        f"and engine.maintenance=delta_spark (spark-submit --packages {delta_package()}), or purge them first on "
+        f"Spark with delta-spark: REORG TABLE delta.`{path}` APPLY (PURGE)"
+    )
+
+
+def _dv_error(path: str, what: str = "") -> UnsupportedTableFeatureError:
+    return UnsupportedTableFeatureError(
+        f"{path}: table uses the Delta feature deletionVectors{what}. " + _dv_hint(path)
+    )
 
 
 def _local_log_has_deletion_vectors(path: str) -> bool:
@@ -153,18 +196,43 @@ class DeltaMaintenance(ABC):
     def restore(self, path: str, version: int) -> None:
         """Restore the table at ``path`` to ``version`` (a new commit)."""
 
+    @abstractmethod
+    def detail(self, path: str) -> TableDetail:
+        """``DESCRIBE DETAIL`` of the table at ``path`` (read only; works on every table feature it can open)."""
+
+    @abstractmethod
+    def purge_deletion_vectors(self, path: str, *, dry_run: bool = True) -> list[str]:
+        """Rewrite the files of ``path`` that carry deletion vectors without their hidden rows.
+
+        ``REORG TABLE delta.`path` APPLY (PURGE)``: rows a deletion vector hides are still in
+        the data file's bytes until this runs (and the old files are vacuumed). Returns the
+        files that carry (dry run) or carried deletion vectors.
+
+        Touches: the table at ``path`` (one commit when a file carries a deletion vector).
+
+        Raises:
+            UnsupportedTableFeatureError: The backend cannot purge deletion vectors (delta-rs).
+        """
+
     def purge_history(self, path: str, *, dry_run: bool = True) -> PurgeReport:
         """Remove what older versions still hold: their data files and old log entries.
 
-        Sets a zero log and file retention on the table, checkpoints the latest version,
-        removes the older commit files (whose ``add`` statistics and ``remove``/DML
-        predicates can hold plaintext) and vacuums with zero retention.
+        Purges deletion vectors first (their hidden rows are still in the files), sets a zero
+        log and file retention on the table, checkpoints the latest version, removes the
+        older commit, checksum, checkpoint and sidecar files (whose ``add``/``remove``
+        statistics and DML predicates can hold plaintext) and vacuums with zero retention,
+        which also removes change-data-feed files (``_change_data/``) and deletion vector files.
 
         Touches: the table at ``path`` (its properties, ``_delta_log`` and data files).
+
+        Raises:
+            UnsupportedTableFeatureError: The table has deletion vectors and the backend cannot
+                purge them; raised before anything is written.
         """
         require_delta(path)
+        dv_files = self.purge_deletion_vectors(path, dry_run=dry_run)
         version = self.version(path)
-        report = PurgeReport(table=path, dry_run=dry_run, version=version)
+        report = PurgeReport(table=path, dry_run=dry_run, version=version, deletion_vector_files=dv_files)
         report.data_files = self.vacuum(path, retention_hours=0, dry_run=True)
         if not is_remote(path):
             log = Path(local_path(path), DELTA_LOG)
@@ -187,6 +255,8 @@ class DeltaMaintenance(ABC):
         if not is_remote(path):
             removed |= set(_remove_stale_log_files(path))
         report.data_files = self.vacuum(path, retention_hours=0, dry_run=False)
+        if not is_remote(path):
+            report.data_files = sorted(set(report.data_files) | set(_remove_unreferenced_change_data(self, path)))
         report.log_files = sorted(removed | (log_before - set(_list_log(path))))
         return report
 
@@ -196,11 +266,38 @@ def _log_version(p: Path) -> int | None:
     return int(head) if head.isdigit() else None
 
 
-def _remove_stale_log_files(path: str) -> list[str]:
-    """Remove commit, checksum and checkpoint files older than the newest checkpoint.
+def _unlink_with_checksum(p: Path) -> None:
+    p.unlink(missing_ok=True)
+    Path(p.parent, f".{p.name}.crc").unlink(missing_ok=True)  # Hadoop's checksum file beside it
 
-    delta-rs keeps the last commits before the checkpoint in some versions; after a
-    checkpoint at the newest version nothing older is needed to read the table.
+
+def _referenced_sidecars(log: Path, cp_version: int) -> set[str]:
+    """File names of the sidecars the checkpoint(s) at ``cp_version`` point to (v2 checkpoints)."""
+    names: set[str] = set()
+    for p in log.glob(f"{cp_version:020d}.checkpoint*"):
+        if p.suffix == ".json":
+            for line in p.read_text(encoding="utf-8").splitlines():
+                side = json.loads(line).get("sidecar") if line.strip() else None
+                if side:
+                    names.add(Path(str(side["path"])).name)
+        elif p.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            pf = pq.ParquetFile(p)
+            if "sidecar" in pf.schema_arrow.names:
+                for side in pf.read(columns=["sidecar"]).column("sidecar").to_pylist():
+                    if side:
+                        names.add(Path(str(side["path"])).name)
+    return names
+
+
+def _remove_stale_log_files(path: str) -> list[str]:
+    """Remove commit, checksum, checkpoint and sidecar files older than the newest checkpoint.
+
+    delta-rs keeps the last commits before the checkpoint in some versions, and delta-spark
+    only cleans logs older than a whole day; after a checkpoint at the newest version nothing
+    older is needed to read the table. Sidecars (v2 checkpoints) that the newest checkpoint
+    does not name hold older files' statistics and go too.
     """
     log = Path(local_path(path), DELTA_LOG)
     last = log / "_last_checkpoint"
@@ -211,7 +308,40 @@ def _remove_stale_log_files(path: str) -> list[str]:
     for p in log.iterdir():
         v = _log_version(p)
         if p.is_file() and v is not None and v < cp_version:
-            p.unlink()
+            _unlink_with_checksum(p)
+            removed.append(str(p))
+    sidecars = log / "_sidecars"
+    if sidecars.is_dir():
+        keep = _referenced_sidecars(log, cp_version)
+        for p in sidecars.iterdir():
+            if p.is_file() and not p.name.startswith(".") and p.name not in keep:
+                _unlink_with_checksum(p)
+                removed.append(str(p))
+    return removed
+
+
+def _remove_unreferenced_change_data(maint: DeltaMaintenance, path: str) -> list[str]:
+    """Remove change-data-feed files (``_change_data/``) no remaining commit names.
+
+    They keep deleted rows and pre-images of updated ones. Vacuum removes them on delta-spark;
+    delta-rs' vacuum does not list them, so they are removed here once the commits that named
+    them are gone.
+    """
+    root = Path(local_path(path))
+    cdc = root / "_change_data"
+    if not cdc.is_dir():
+        return []
+    named: set[str] = set()
+    for commit in Path(root, DELTA_LOG).glob("*.json"):
+        for line in commit.read_text(encoding="utf-8").splitlines():
+            if '"cdc"' in line:
+                action = json.loads(line).get("cdc")
+                if action:
+                    named.add(str(Path(root, unquote(str(action["path"])))))
+    removed = []
+    for p in sorted(cdc.rglob("*")):
+        if p.is_file() and not p.name.startswith(".") and str(p) not in named:
+            _unlink_with_checksum(p)
             removed.append(str(p))
     return removed
 
@@ -227,20 +357,20 @@ class DeltaRsMaintenance(DeltaMaintenance):
         require_delta(path)
         if not is_remote(path) and _local_log_has_deletion_vectors(path):
             raise UnsupportedTableFeatureError(
-                f"{path}: table uses deletion vectors. " + _DV_HINT.format(path=path)
+                f"{path}: table uses the Delta feature deletionVectors. " + _dv_hint(path)
             )
         try:
             dt = DeltaTable(path) if version is None else DeltaTable(path, version=version)
         except Exception as exc:  # noqa: BLE001 - delta-rs raises its own DeltaError family
             msg = str(exc)
             if "deletion" in msg.lower() or "deletionVectors" in msg:
-                raise UnsupportedTableFeatureError(f"{path}: table uses deletion vectors. " + _DV_HINT.format(path=path)) from None
+                raise _dv_error(path) from None
             if version is not None and "version" in msg.lower():
                 raise InputError(f"{path}: version {version} is not available: {msg.splitlines()[0]}") from None
             raise EngineError(f"{path}: delta-rs could not open the table: {msg.splitlines()[0]}") from None
         proto = dt.protocol()
         if "deletionVectors" in (proto.reader_features or []):
-            raise UnsupportedTableFeatureError(f"{path}: table uses deletion vectors. " + _DV_HINT.format(path=path))
+            raise _dv_error(path)
         return dt
 
     def version(self, path: str) -> int:
@@ -322,6 +452,33 @@ class DeltaRsMaintenance(DeltaMaintenance):
     def restore(self, path: str, version: int) -> None:
         self._table(path).restore(version)
 
+    def detail(self, path: str) -> TableDetail:
+        import pyarrow as pa
+        from deltalake import DeltaTable
+
+        require_delta(path)
+        try:  # describing reads only the log: allowed on deletion-vector tables too
+            dt = DeltaTable(path)
+        except Exception as exc:  # noqa: BLE001 - delta-rs raises its own DeltaError family
+            raise EngineError(f"{path}: delta-rs could not open the table: {str(exc).splitlines()[0][:300]}") from None
+        proto = dt.protocol()
+        meta = dt.metadata()
+        sizes = pa.table(dt.get_add_actions(flatten=False)).column("size_bytes").to_pylist()
+        features = sorted(set(proto.reader_features or []) | set(proto.writer_features or []))
+        return TableDetail(
+            location=path, num_files=len(sizes), size_in_bytes=int(sum(int(x or 0) for x in sizes)),
+            partition_columns=list(meta.partition_columns),
+            properties={k: str(v) for k, v in (meta.configuration or {}).items()},
+            min_reader_version=int(proto.min_reader_version), min_writer_version=int(proto.min_writer_version),
+            table_features=features,
+        )
+
+    def purge_deletion_vectors(self, path: str, *, dry_run: bool = True) -> list[str]:
+        require_delta(path)
+        if self.has_deletion_vectors(path):
+            raise _dv_error(path, "; purging them (REORG ... APPLY (PURGE)) needs delta-spark")
+        return []
+
 
 def _list_log(path: str) -> list[str]:
     if is_remote(path):
@@ -331,7 +488,12 @@ def _list_log(path: str) -> list[str]:
 
 
 class DeltaSparkMaintenance(DeltaMaintenance):
-    """Maintenance through delta-spark SQL on a classic Spark session (clusters)."""
+    """Maintenance through delta-spark on a classic Spark session (clusters).
+
+    SQL (``DESCRIBE HISTORY``/``DETAIL``, ``VACUUM``, ``REORG``, ``RESTORE``, ``ALTER TABLE``) where
+    delta-spark has it; snapshots (versions, the file list with statistics and deletion vectors,
+    checkpoints) through delta-spark's ``DeltaLog`` on the session's JVM.
+    """
 
     name = "delta_spark"
 
@@ -342,14 +504,37 @@ class DeltaSparkMaintenance(DeltaMaintenance):
         try:
             return self._spark.sql(text).collect()
         except Exception as exc:  # noqa: BLE001
-            raise EngineError(f"{path}: delta-spark SQL failed: {str(exc).splitlines()[0][:300]}") from exc
+            raise EngineError(f"{path}: delta-spark SQL failed: {_first_line(exc)}") from exc
 
     @staticmethod
     def _ref(path: str) -> str:
         return "delta.`" + path.replace("`", "``") + "`"
 
+    def _delta_log(self, path: str) -> Any:
+        jvm: Any = getattr(self._spark, "_jvm", None)
+        if jvm is None:
+            raise EngineError(f"{path}: delta-spark maintenance needs a classic Spark session")
+        return jvm.org.apache.spark.sql.delta.DeltaLog.forTable(getattr(self._spark, "_jsparkSession"), path)
+
+    def _snapshot(self, path: str, version: int | None = None) -> Any:
+        """A delta-spark ``Snapshot`` of ``path`` (latest, or at ``version``)."""
+        require_delta(path)
+        jvm: Any = getattr(self._spark, "_jvm")
+        none = jvm.scala.Option.empty()
+        try:
+            log = self._delta_log(path)
+            # Scala default arguments are not visible through py4j: every argument is passed.
+            return log.update(False, none, none) if version is None else log.getSnapshotAt(int(version), none, none, False)
+        except LakewardenError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - py4j errors
+            msg = _first_line(exc)
+            if version is not None and ("version" in msg.lower() or "VersionNotFound" in msg):
+                raise InputError(f"{path}: version {version} is not available: {msg}") from None
+            raise EngineError(f"{path}: delta-spark could not read the table's log: {msg}") from exc
+
     def version(self, path: str) -> int:
-        return self.history(path, limit=1)[0].version
+        return int(self._snapshot(path).version())
 
     def history(self, path: str, *, limit: int | None = None) -> list[HistoryEntry]:
         require_delta(path)
@@ -357,7 +542,7 @@ class DeltaSparkMaintenance(DeltaMaintenance):
         return [
             HistoryEntry(
                 version=int(r["version"]),
-                timestamp=r["timestamp"],
+                timestamp=_utc(r["timestamp"]),
                 operation=str(r["operation"]),
                 parameters=dict(r["operationParameters"] or {}),
                 metrics=dict(r["operationMetrics"] or {}),
@@ -366,51 +551,189 @@ class DeltaSparkMaintenance(DeltaMaintenance):
         ]
 
     def properties(self, path: str) -> dict[str, str]:
-        require_delta(path)
-        rows = self._sql(f"SHOW TBLPROPERTIES {self._ref(path)}", path)
-        return {str(r["key"]): str(r["value"]) for r in rows}
+        return self.detail(path).properties
 
     def set_properties(self, path: str, props: dict[str, str]) -> None:
         require_delta(path)
-        items = ", ".join(f"'{k}' = '{v}'" for k, v in props.items())
+        items = ", ".join(f"'{_sql_str(k)}' = '{_sql_str(v)}'" for k, v in props.items())
         self._sql(f"ALTER TABLE {self._ref(path)} SET TBLPROPERTIES ({items})", path)
 
-    def files(self, path: str, *, version: int | None = None) -> list[DataFile]:
+    def detail(self, path: str) -> TableDetail:
         require_delta(path)
-        # delta-spark exposes no file list in SQL; the log is read with delta-rs unless it has DVs.
-        return DeltaRsMaintenance().files(path, version=version)
+        r = self._sql(f"DESCRIBE DETAIL {self._ref(path)}", path)[0]
+        return TableDetail(
+            location=str(r["location"]), num_files=int(r["numFiles"] or 0), size_in_bytes=int(r["sizeInBytes"] or 0),
+            partition_columns=list(r["partitionColumns"] or []),
+            properties={str(k): str(v) for k, v in (r["properties"] or {}).items()},
+            min_reader_version=int(r["minReaderVersion"]), min_writer_version=int(r["minWriterVersion"]),
+            table_features=sorted(r["tableFeatures"] or []),
+        )
+
+    def _add_rows(self, path: str, version: int | None, *, dv_only: bool = False) -> tuple[list[Any], dict[str, str]]:
+        """The snapshot's ``add`` actions (as Rows) and its physical -> logical column names."""
+        from pyspark.sql import DataFrame
+
+        snap = self._snapshot(path, version)
+        physical = _physical_names(str(snap.metadata().schemaString()))
+        try:
+            df = DataFrame(snap.allFiles().toDF(), self._spark)
+        except Exception as exc:  # noqa: BLE001 - py4j errors
+            raise EngineError(f"{path}: delta-spark could not list the table's files: {_first_line(exc)}") from exc
+        df = df.select("path", "partitionValues", "size", "modificationTime", "stats", "deletionVector")
+        if dv_only:
+            df = df.where("deletionVector IS NOT NULL")
+        return df.collect(), physical
+
+    def files(self, path: str, *, version: int | None = None) -> list[DataFile]:
+        rows, physical = self._add_rows(path, version)
+        base = path.rstrip("/")
+        out = []
+        for r in rows:
+            stats = json.loads(r["stats"]) if r["stats"] else {}
+            dv = r["deletionVector"].asDict() if r["deletionVector"] is not None else None
+            deleted = int(dv.get("cardinality") or 0) if dv else 0
+            physical_rows = stats.get("numRecords")
+            rel = str(r["path"])
+            mt = r["modificationTime"]
+            out.append(
+                DataFile(
+                    path=rel if "://" in rel or rel.startswith("/") else f"{base}/{rel}",
+                    size_bytes=int(r["size"] or 0),
+                    num_records=None if physical_rows is None else int(physical_rows) - deleted,
+                    partition_values={str(k): (None if v is None else str(v)) for k, v in (r["partitionValues"] or {}).items()},
+                    modification_time=datetime.fromtimestamp(mt / 1000, tz=timezone.utc) if mt else None,
+                    null_count={k: int(v) for k, v in _flat(stats.get("nullCount") or {}, physical).items() if v is not None},
+                    min_values=_flat(stats.get("minValues") or {}, physical),
+                    max_values=_flat(stats.get("maxValues") or {}, physical),
+                    deleted_records=deleted,
+                    deletion_vector=dv,
+                )
+            )
+        return out
 
     def has_deletion_vectors(self, path: str) -> bool:
-        return DeltaRsMaintenance().has_deletion_vectors(path)
+        """True when a live file of ``path`` carries a deletion vector (rows hidden but still stored)."""
+        rows, _ = self._add_rows(path, None, dv_only=True)
+        return bool(rows)
+
+    def purge_deletion_vectors(self, path: str, *, dry_run: bool = True) -> list[str]:
+        rows, _ = self._add_rows(path, None, dv_only=True)
+        base = path.rstrip("/")
+        files = sorted(str(r["path"]) if str(r["path"]).startswith("/") or "://" in str(r["path"]) else f"{base}/{r['path']}"
+                       for r in rows)
+        if files and not dry_run:
+            self._sql(f"REORG TABLE {self._ref(path)} APPLY (PURGE)", path)
+            if self.has_deletion_vectors(path):
+                raise EngineError(f"{path}: REORG TABLE ... APPLY (PURGE) left deletion vectors in place")
+        return files
 
     def vacuum(self, path: str, *, retention_hours: int = 168, dry_run: bool = True) -> list[str]:
         require_delta(path)
-        self._spark.conf.set("spark.databricks.delta.retentionDurationCheck.enabled", "false")
-        rows = self._sql(f"VACUUM {self._ref(path)} RETAIN {int(retention_hours)} HOURS" + (" DRY RUN" if dry_run else ""), path)
-        return sorted(str(r[0]) for r in rows) if dry_run else []
-
-    def _delta_log(self, path: str) -> Any:
-        jvm: Any = getattr(self._spark, "_jvm", None)
-        if jvm is None:
-            raise EngineError(f"{path}: delta-spark maintenance needs a classic Spark session")
-        return jvm.org.apache.spark.sql.delta.DeltaLog.forTable(getattr(self._spark, "_jsparkSession"), path)
+        conf = self._spark.conf
+        conf.set("spark.databricks.delta.retentionDurationCheck.enabled", "false")
+        # VACUUM lists the table in spark.sql.sources.parallelPartitionDiscovery.parallelism tasks
+        # (default 10,000, each generating code): minutes for a small table. Use the session's
+        # shuffle partitions for the listing, and put the setting back afterwards.
+        key = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
+        previous = conf.get(key, None)
+        conf.set(key, str(conf.get("spark.sql.shuffle.partitions", "200")))
+        try:
+            stmt = f"VACUUM {self._ref(path)} RETAIN {int(retention_hours)} HOURS"
+            would = sorted(_from_file_uri(str(r[0])) for r in self._sql(stmt + " DRY RUN", path))
+            if dry_run or not would:
+                return would
+            self._sql(stmt, path)
+            return would
+        finally:
+            if previous is None:
+                conf.unset(key)
+            else:
+                conf.set(key, previous)
 
     def checkpoint(self, path: str) -> None:
         require_delta(path)
         try:
+            self._snapshot(path)
             self._delta_log(path).checkpoint()
+        except LakewardenError:
+            raise
         except Exception as exc:  # noqa: BLE001 - py4j errors
-            raise EngineError(f"{path}: delta-spark checkpoint failed: {str(exc).splitlines()[0][:300]}") from exc
+            raise EngineError(f"{path}: delta-spark checkpoint failed: {_first_line(exc)}") from exc
 
     def cleanup_log(self, path: str) -> list[str]:
         # delta-spark cleans expired log files as part of every checkpoint
-        # (delta.enableExpiredLogCleanup, delta.logRetentionDuration).
+        # (delta.enableExpiredLogCleanup, delta.logRetentionDuration, rounded down to whole days).
         before = set(_list_log(path))
         self.checkpoint(path)
         return sorted(before - set(_list_log(path)))
 
     def restore(self, path: str, version: int) -> None:
+        require_delta(path)
         self._sql(f"RESTORE TABLE {self._ref(path)} TO VERSION AS OF {int(version)}", path)
+
+
+def _from_file_uri(uri: str) -> str:
+    """``file:/a/b%20c`` (Hadoop's form) -> ``/a/b c``; other URIs unchanged."""
+    if uri.startswith("file:"):
+        from urllib.parse import urlparse
+
+        return unquote(urlparse(uri).path)
+    return uri
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def _sql_str(v: str) -> str:
+    return v.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def _utc(ts: Any) -> datetime | None:
+    if not isinstance(ts, datetime):
+        return None
+    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
+
+
+def _physical_names(schema_string: str) -> dict[str, str]:
+    """Physical -> logical names of top-level columns of a column-mapped table (empty otherwise)."""
+    out: dict[str, str] = {}
+    for f in json.loads(schema_string).get("fields", []):
+        phys = (f.get("metadata") or {}).get("delta.columnMapping.physicalName")
+        if phys:
+            out[str(phys)] = str(f["name"])
+    return out
+
+
+def _flat(stats: dict[str, Any], physical: dict[str, str], prefix: str = "") -> dict[str, Any]:
+    """Nested statistics flattened to ``a.b`` keys, top-level physical names turned logical."""
+    out: dict[str, Any] = {}
+    for k, v in stats.items():
+        name = physical.get(k, k) if not prefix else k
+        key = f"{prefix}{name}"
+        if isinstance(v, dict):
+            out.update(_flat(v, physical, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def maintenance_for(spark: "SparkSession | None", path: str) -> DeltaMaintenance:
+    """The backend that can read the table at ``path``'s log: delta-rs, or delta-spark for deletion vectors.
+
+    delta-rs refuses tables with deletion vectors; on a classic session with delta-spark those
+    are read through :class:`DeltaSparkMaintenance` instead. Used where no backend was chosen.
+    """
+    if (
+        spark is not None
+        and getattr(spark, "_jvm", None) is not None
+        and not is_remote(path)
+        and Path(local_path(path), DELTA_LOG).is_dir()
+        and _local_log_has_deletion_vectors(path)
+    ):
+        return DeltaSparkMaintenance(spark)
+    return DeltaRsMaintenance()
 
 
 def get_maintenance(settings: Settings, spark: "SparkSession | None" = None) -> DeltaMaintenance:
@@ -422,8 +745,7 @@ def get_maintenance(settings: Settings, spark: "SparkSession | None" = None) -> 
     if settings.engine.maintenance == "delta_spark":
         if spark is None or type(spark).__module__.startswith("pyspark.sql.connect"):
             raise InputError(
-                "engine.maintenance=delta_spark needs a classic Spark session with delta-spark "
-                "(engine.kind=classic under spark-submit --packages io.delta:delta-spark_2.13:4.4.1)"
+                "engine.maintenance=delta_spark needs a classic Spark session with delta-spark (engine.kind=classic)"
             )
         return DeltaSparkMaintenance(spark)
     return DeltaRsMaintenance()

@@ -26,7 +26,7 @@ from governance.errors import (
     SchemaDriftError,
 )
 from governance.lake import is_delta, is_remote, local_path
-from governance.maintenance import DeltaMaintenance, DeltaRsMaintenance
+from governance.maintenance import DeltaMaintenance, maintenance_for
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -120,6 +120,9 @@ def _table_totals(path: str, version: int, maintenance: DeltaMaintenance, column
         return None
     rows = sum(int(f.num_records or 0) for f in files)
     non_null: dict[str, int] = {}
+    if any(f.deleted_records for f in files):
+        # null counts describe every physical row, also those a deletion vector hides: count by scan
+        return Expectation(rows=rows, non_null={})
     for col in columns:
         if all(col in f.null_count for f in files):
             non_null[col] = rows - sum(int(f.null_count[col]) for f in files)
@@ -209,7 +212,8 @@ def safe_write(
         overwrite_schema: Allow an overwrite to change column types (e.g. protection).
         expect: Rows and non-null counts the write must produce; computed from ``df`` when omitted.
         description: What the write is for, used in messages.
-        maintenance: Backend used to read the log (default delta-rs).
+        maintenance: Backend used to read the log (default delta-rs; delta-spark for a
+            deletion-vector table on a classic session).
 
     Returns:
         The committed version and rows written.
@@ -220,7 +224,7 @@ def safe_write(
         ConcurrentWriteError: Another writer committed first (transient; retry).
         EngineError: The engine failed; nothing was committed.
     """
-    maint = maintenance or DeltaRsMaintenance()
+    maint = maintenance or maintenance_for(spark, path)
     exists = is_delta(path)
     prev_version = maint.version(path) if exists else None
     if exists and (mode == "append" or replace_where is not None or not overwrite_schema):
@@ -297,7 +301,7 @@ def safe_delete(
     """
     from pyspark.sql import functions as F
 
-    maint = maintenance or DeltaRsMaintenance()
+    maint = maintenance or maintenance_for(spark, path)
     prev_version = maint.version(path)
     df = spark.read.format("delta").load(path)
     columns = _primitive_columns(df)
