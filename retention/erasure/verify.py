@@ -137,7 +137,9 @@ def _walk_json(obj: Any, leaf: str, path: str) -> Iterator[tuple[str, str, str]]
         for i, v in enumerate(obj):
             yield from _walk_json(v, leaf, f"{path}[{i}]")
     elif obj is not None:
-        text = obj if isinstance(obj, str) else json.dumps(obj)
+        # leaves of decoded Parquet can be dates, timestamps, decimals or bytes (e.g. a checkpoint's stats_parsed)
+        text = obj if isinstance(obj, str) else (
+            obj.decode("utf-8", errors="replace") if isinstance(obj, bytes) else json.dumps(obj, default=str))
         yield text, leaf, path
         if isinstance(obj, str) and obj[:1] in "{[":
             try:

@@ -92,3 +92,16 @@ def test_change_data_checkpoint_sidecar_and_deletion_vector_files_are_read_and_c
         ("people/_delta_log/_sidecars/00000000000000000002.checkpoint.0000000001.0000000001.abc.parquet", "EMAIL_ADDRESS"),
         ("people/deletion_vector_0b7c.bin", "US_SSN"),
     } <= found
+
+
+def test_checkpoint_with_parsed_statistics_of_dates_is_decoded_not_reported_unreadable(tmp_path: Path) -> None:
+    import datetime as dt
+
+    stats = {"numRecords": 2, "minValues": {"email": "jane.doe@x.test", "joined": dt.date(2016, 3, 1)},
+             "maxValues": {"email": "zed@x.test", "joined": dt.date(2019, 1, 1)}}
+    log = tmp_path / "_delta_log"
+    log.mkdir()
+    pq.write_table(pa.table({"add": [{"path": "p.parquet", "stats_parsed": stats}]}), log / "00000000000000000004.checkpoint.parquet")
+    found = scan_lake(str(tmp_path), hasher=H, idents=IDS, tokens=set()).findings
+    assert {(f.file, f.key) for f in found} == {("_delta_log/00000000000000000004.checkpoint.parquet", "EMAIL_ADDRESS")}
+    assert not [f for f in found if "unreadable" in f.where]
