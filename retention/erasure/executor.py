@@ -427,27 +427,49 @@ class ErasureRunner:
             tp["state"] = "located"  # confirm on the next pass that nothing is left (concurrent appends)
             tp["version_before"] = tp.get("version_before", loc.version)
 
+    def _has_deletion_vectors(self, tt: TableTargets) -> bool:
+        try:
+            return is_delta(tt.path) and self.maintenance.has_deletion_vectors(tt.path)
+        except UnsupportedTableFeatureError:
+            return True
+
+    def _refuse_unpurgeable_deletion_vectors(self, targets: list[TableTargets]) -> None:
+        """Before anything is written: every table with deletion vectors must be purgeable by the backend.
+
+        Raises:
+            UnsupportedTableFeatureError: A table has deletion vectors and the backend (delta-rs) cannot
+                purge them; names the table, the feature and the way out. Nothing was written.
+        """
+        if self.maintenance.name == "delta_spark":
+            return
+        for tt in targets:
+            if self._has_deletion_vectors(tt):
+                from governance.engine import delta_package
+
+                raise UnsupportedTableFeatureError(
+                    f"{tt.path}: table uses the Delta feature deletionVectors, which hides rows that are still in its "
+                    "files; erasure must purge them first and delta-rs (engine.maintenance=deltalake) cannot. Run with "
+                    f"engine.kind=classic and engine.maintenance=delta_spark (spark-submit --packages {delta_package()}), "
+                    f"or purge them on Spark with delta-spark: REORG TABLE delta.`{tt.path}` APPLY (PURGE). Nothing was erased"
+                )
+
     def _purge_deletion_vectors(self, req: ErasureRequest, tt: TableTargets) -> None:
         """Rows hidden by deletion vectors are still in the files: purge them before rewriting files.
+
+        Touches: the table (one ``REORG ... APPLY (PURGE)`` commit when a file carries a deletion vector).
 
         Raises:
             UnsupportedTableFeatureError: The backend cannot purge them (delta-rs); the message says how.
         """
-        try:
-            has_dv = is_delta(tt.path) and self.maintenance.has_deletion_vectors(tt.path)
-        except UnsupportedTableFeatureError:
-            has_dv = True
-        if not has_dv:
+        if not self._has_deletion_vectors(tt):
             return
-        if self.maintenance.name != "delta_spark":
-            raise UnsupportedTableFeatureError(
-                f"{tt.path}: table uses deletion vectors, which hide rows that are still in its files; erasure must purge "
-                "them first. Run with engine.kind=classic and engine.maintenance=delta_spark, or purge them on Spark with "
-                f"delta-spark: REORG TABLE delta.`{tt.path}` APPLY (PURGE)"
-            )
-        self.spark.sql(f"REORG TABLE delta.`{tt.path}` APPLY (PURGE)").collect()
-        req.progress.setdefault("deletion_vectors_purged", []).append(tt.name)
-        self._record(req, "erasing", f"dv-purged {tt.name}")
+        self._refuse_unpurgeable_deletion_vectors([tt])
+        purged = self.maintenance.purge_deletion_vectors(tt.path, dry_run=False)
+        if purged:
+            req.progress.setdefault("deletion_vectors_purged", []).append(tt.name)
+            self._record(req, "erasing", f"dv-purged {tt.name}")
+            self._audit("erase.purge_deletion_vectors", req, table=tt.path, counts={"files": len(purged)})
+            self.log(f"{tt.name}: purged the deletion vectors of {len(purged)} file(s) (REORG ... APPLY (PURGE))")
 
     def _purge(self, req: ErasureRequest, targets: list[TableTargets]) -> None:
         tables = req.progress.setdefault("tables", {})
@@ -531,6 +553,7 @@ class ErasureRunner:
                 if tp.get("state") == "clean":
                     tp["state"] = "pending"
         if req.state in ("received", "erasing", "blocked", "failed"):
+            self._refuse_unpurgeable_deletion_vectors(self._targets(req))
             if self.policy.erasure.link_columns and "derived" not in req.progress:
                 self._expand(req)
             targets = self._targets(req)

@@ -322,13 +322,13 @@ def file_masks(
         read += 1
         whole = [c for c in cols if c in pcols]
         data_cols = [c for c in cols if c not in pcols]
-        n = f.num_records
         if whole:
             meta = pq.read_metadata(f.path)
             hits.append(FileHit(file=f, mask=np.ones(meta.num_rows, dtype=bool)))
             continue
         table = pq.read_table(f.path, columns=data_cols)
-        mask = np.zeros(table.num_rows if n is None else n, dtype=bool)
+        # every physical row: a row a deletion vector hides is still in the file's bytes
+        mask = np.zeros(table.num_rows, dtype=bool)
         for c in data_cols:
             arr = table.column(c)
             try:

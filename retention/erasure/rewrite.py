@@ -25,7 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from governance.errors import ConcurrentWriteError, DataSafetyError, EngineError, RowCountMismatchError, SchemaDriftError
+from governance.errors import (
+    ConcurrentWriteError,
+    DataSafetyError,
+    EngineError,
+    RowCountMismatchError,
+    SchemaDriftError,
+    UnsupportedTableFeatureError,
+)
 from governance.lake import local_path, require_delta
 from governance.maintenance import DeltaMaintenance
 from retention.erasure.locate import FileHit
@@ -112,12 +119,20 @@ def rewrite_files(
     Raises:
         ConcurrentWriteError: Another writer changed the same files first (transient; locate again).
         RowCountMismatchError, SchemaDriftError: The commit is not what was written; the table was restored.
+        UnsupportedTableFeatureError: A file to rewrite carries a deletion vector: a copy of it would bring
+            back the rows the vector hides. Purge them first (``purge_deletion_vectors``); nothing is written.
     """
     import pyarrow.parquet as pq
     from deltalake import DeltaTable
     from deltalake.transaction import AddAction, CommitProperties, RemoveAction
 
     require_delta(table_path)
+    with_dv = [h.file.path for h in hits if h.file.deletion_vector is not None]
+    if with_dv:
+        raise UnsupportedTableFeatureError(
+            f"{table_path}: {len(with_dv)} file(s) to rewrite carry deletion vectors (Delta feature deletionVectors); "
+            f"purge them first with REORG TABLE delta.`{table_path}` APPLY (PURGE) (engine.maintenance=delta_spark)"
+        )
     dt = DeltaTable(table_path, version=read_version)
     schema_before = dt.schema().to_json()
     partition_cols = list(dt.metadata().partition_columns)
