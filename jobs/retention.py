@@ -90,6 +90,12 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
         return 0
     from retention.rules.apply import apply_plan
 
+    if args.apply:  # Delta features: every table that will change is checked before the first write
+        from governance.feature_policy import check_for_job
+
+        for tp in plan.tables:
+            if tp.changes:
+                check_for_job(ctx.settings, tp.path, "retention.apply", table=tp.table)
     report = apply_plan(ctx.spark, plan, policy, maintenance=ctx.maintenance, audit=ctx.audit, dry_run=not args.apply)
     if report.dry_run:
         ctx.out.print("dry run: nothing changed (add --apply)")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -316,7 +317,10 @@ def _scan_file(p: Path, base: Path, m: _Matcher, report: ScanReport) -> None:
             report.parquet_files += 1
             decoded = True
         except Exception as exc:  # noqa: BLE001 - a corrupt file is reported, never skipped silently
-            report.findings.append(Finding(rel, f"unreadable parquet ({type(exc).__name__})", "?"))
+            # where it failed, never the message: an exception's text may quote a value
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            report.findings.append(Finding(
+                rel, f"unreadable parquet ({type(exc).__name__} at {Path(where.filename).name}:{where.lineno})", "?"))
     elif _scan_text(data, m, rel, report.findings):
         report.json_files += 1
         decoded = _fully_json(data)

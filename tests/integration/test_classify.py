@@ -19,6 +19,8 @@ from governance.errors import NotADeltaTableError, TableNotFoundError
 from governance.maintenance import get_maintenance
 from governance.risk import load_classification_policy
 
+pytestmark = pytest.mark.both_engines
+
 REPO = Path(__file__).parents[2]
 CONFIG = load_recognizer_config(REPO / "conf" / "recognizers.yaml")
 POLICY = load_classification_policy(REPO / "conf" / "classification.yaml")

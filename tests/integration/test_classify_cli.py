@@ -14,6 +14,8 @@ from governance.catalog import Catalog
 from governance.config import load_settings
 from jobs.cli import main
 
+pytestmark = pytest.mark.both_engines
+
 REPO = Path(__file__).parents[2]
 
 

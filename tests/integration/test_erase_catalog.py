@@ -12,6 +12,8 @@ import pytest
 from governance.errors import UnsupportedTableFeatureError
 from tests.integration.test_erase_e2e import NEEDLES, SUBJECT, build_lake, grep_lake, make_runner, new_request, _write
 
+pytestmark = pytest.mark.both_engines
+
 
 def test_catalogued_columns_with_unhinted_names_are_erased(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from governance.catalog import Catalog, ColumnRecord

@@ -24,6 +24,8 @@ from retention.erasure.secrets import load_or_create
 from retention.erasure.service import create_request
 from retention.rules.model import load_retention
 
+pytestmark = pytest.mark.both_engines
+
 SUBJECT = {
     "email": "zeb.quixote@erase.test",
     "ssn": "321-54-9876",

@@ -13,6 +13,8 @@ from governance.protection.reveal import reveal
 from tests.fixtures.openbao import VaultLake
 from tests.integration.test_protect_vault import CUSTOMERS, customers, policy, write_table  # noqa: F401
 
+pytestmark = pytest.mark.both_engines
+
 COLS = ["customer_id", "email", "iban", "notes"]
 
 

@@ -14,6 +14,8 @@ import pytest
 from deltalake import DeltaTable
 from pyspark.sql.types import DateType, DecimalType, DoubleType, LongType, StringType, StructField, StructType, TimestampType
 
+pytestmark = pytest.mark.both_engines
+
 SCHEMA = StructType([
     StructField("id", LongType()),
     StructField("country", StringType()),

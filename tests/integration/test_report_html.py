@@ -13,6 +13,8 @@ from deltalake import write_deltalake
 
 from jobs.cli import main
 
+pytestmark = pytest.mark.both_engines
+
 REPO = Path(__file__).parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 

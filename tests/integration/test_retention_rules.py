@@ -14,6 +14,8 @@ from retention.rules.apply import apply_plan
 from retention.rules.model import load_retention
 from retention.rules.plan import build_plan
 
+pytestmark = pytest.mark.both_engines
+
 TODAY = date(2026, 11, 28)
 
 

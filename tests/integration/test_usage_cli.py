@@ -12,6 +12,8 @@ import pytest
 from jobs.cli import main
 from tests.fixtures.eventlogs import RealEventLogs
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture()
 def cli_env(real_eventlogs: RealEventLogs, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
