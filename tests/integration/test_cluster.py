@@ -35,6 +35,7 @@ from tests.fixtures.standalone import (
     spark_env,
     submit_command,
 )
+from tests.integration.test_erase_e2e import grep_lake
 
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="the standalone cluster needs Java 17+")
 
@@ -67,21 +68,6 @@ def _files(table: Path) -> list[str]:
 
 def _read(table: Path) -> list[dict[str, Any]]:
     return [r for f in _files(table) for r in pq.read_table(f).to_pylist()]
-
-
-def grep_lake(root: Path, needles: list[str]) -> list[str]:
-    """Every file under ``root``: raw bytes, and the decoded values of Parquet files (compressed pages)."""
-    found = []
-    low = [n.lower() for n in needles]
-    for p in sorted(root.rglob("*")):
-        if not p.is_file():
-            continue
-        data = p.read_bytes()
-        texts = [data.decode("latin-1").lower()]
-        if data[:4] == b"PAR1":
-            texts.append(json.dumps(pq.read_table(p).to_pylist(), default=str).lower())
-        found += [f"{p.relative_to(root)}: {n}" for n in low if any(n in t for t in texts)]
-    return found
 
 
 def test_readme_spark_submit_line_names_the_delta_jar_of_the_installed_pyspark() -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from governance.features import read_features
-from tests.fixtures.delta_features import EXPECTED_ROWS, REPO, copy_feature_table
+from tests.fixtures.delta_features import EXPECTED_ROWS, REPO, copy_feature_table, run_cli
 
 pytestmark = pytest.mark.both_engines
 
@@ -83,12 +83,7 @@ class Lake:
         self._capsys = capsys
 
     def cli(self, *args: str) -> tuple[int, str, str]:
-        from jobs.cli import main
-
-        self._capsys.readouterr()
-        rc = main(["--config", str(self.cfg), "--quiet", *args])
-        out, err = self._capsys.readouterr()
-        return rc, out, err
+        return run_cli(self._capsys, self.cfg, *args)
 
     def snapshot(self) -> tuple[int, list[tuple[str, int]]]:
         """The table's version and its file listing (names and sizes): what 'nothing written' compares."""

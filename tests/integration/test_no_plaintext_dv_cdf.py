@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.delta_features import copy_feature_table
+from tests.fixtures.delta_features import copy_feature_table, run_cli
 
 pytestmark = pytest.mark.both_engines
 
@@ -46,12 +46,7 @@ class _Lake:
         self._capsys = capsys
 
     def cli(self, *args: str) -> tuple[int, str, str]:
-        from jobs.cli import main
-
-        self._capsys.readouterr()
-        rc = main(["--config", str(self.cfg), "--quiet", *args])
-        out, err = self._capsys.readouterr()
-        return rc, out, err
+        return run_cli(self._capsys, self.cfg, *args)
 
     def files(self) -> dict[str, bytes]:
         return {str(p.relative_to(self.table)): p.read_bytes() for p in sorted(self.table.rglob("*")) if p.is_file()}
