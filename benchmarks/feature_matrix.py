@@ -60,7 +60,18 @@ def render(folder: Path) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", default=str(Path(__file__).parents[1] / ".cache" / "feature-matrix"))
-    print(render(Path(ap.parse_args().dir)))
+    ap.add_argument("--readme", metavar="FILE", help="also replace the block between the feature-matrix markers in FILE")
+    args = ap.parse_args()
+    table = render(Path(args.dir))
+    print(table)
+    if args.readme:
+        readme = Path(args.readme)
+        text = readme.read_text(encoding="utf-8")
+        begin, end = "<!-- feature-matrix:begin -->", "<!-- feature-matrix:end -->"
+        if begin not in text or end not in text:
+            raise SystemExit(f"{readme}: no {begin} ... {end} block to replace")
+        head, rest = text.split(begin, 1)
+        readme.write_text(f"{head}{begin}\n{table}\n{end}{rest.split(end, 1)[1]}", encoding="utf-8")
 
 
 if __name__ == "__main__":

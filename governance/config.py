@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from governance.errors import ConfigError
 from governance.yamlconf import parse_yaml_text, validate_data
@@ -37,7 +37,9 @@ class EngineSettings(_Strict):
 
     kind: Literal["embedded", "connect", "classic"] = "embedded"
     connect_url: str | None = None
-    #: Maintenance backend: delta-rs (``deltalake``) or delta-spark SQL (``delta_spark``).
+    #: Maintenance backend: delta-rs (``deltalake``) or delta-spark SQL (``delta_spark``). When it is
+    #: not set: ``delta_spark`` on a classic session (it reads deletion vectors and commits to every
+    #: table delta-spark writes), ``deltalake`` on the others.
     maintenance: Literal["deltalake", "delta_spark"] = "deltalake"
     #: Seconds to wait for the engine before giving up with a transient error.
     connect_timeout_s: float = Field(default=30.0, gt=0)
@@ -45,6 +47,13 @@ class EngineSettings(_Strict):
     #: Classic engine started outside spark-submit: ``fetch`` adds the matching delta-spark jar
     #: through Spark's Maven resolver (``spark.jars.packages``); ``provided`` expects it on the class path.
     delta_jars: Literal["fetch", "provided"] = "fetch"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _maintenance_follows_kind(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("maintenance") is None:
+            return {**data, "maintenance": "delta_spark" if data.get("kind") == "classic" else "deltalake"}
+        return data
 
 
 class AuditSettings(_Strict):

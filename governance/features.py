@@ -72,6 +72,7 @@ class TableFeatures:
         physical_names: Logical top-level column -> physical name (column mapping only).
         generated_columns: Column -> ``delta.generationExpression``.
         identity_columns: Columns carrying ``delta.identity.*``.
+        identity_always_columns: Identity columns that refuse explicit values (``GENERATED ALWAYS``).
         check_constraints: Constraint name -> expression (``delta.constraints.*``).
         not_null_columns: Top-level columns declared NOT NULL.
         timestamp_ntz_columns: Top-level ``timestamp_ntz`` columns.
@@ -100,6 +101,7 @@ class TableFeatures:
     physical_names: Mapping[str, str] = field(default_factory=dict)
     generated_columns: Mapping[str, str] = field(default_factory=dict)
     identity_columns: tuple[str, ...] = ()
+    identity_always_columns: tuple[str, ...] = ()
     check_constraints: Mapping[str, str] = field(default_factory=dict)
     not_null_columns: tuple[str, ...] = ()
     timestamp_ntz_columns: tuple[str, ...] = ()
@@ -204,6 +206,8 @@ class _State:
     files: dict[tuple[str, str], bool] = field(default_factory=dict)
     domains: dict[str, str] = field(default_factory=dict)
     sidecars: list[str] = field(default_factory=list)
+    #: The live ``add`` actions themselves, by (path, deletion vector), when asked for.
+    adds: dict[tuple[str, str], dict[str, Any]] | None = None
 
     def apply(self, action: dict[str, Any]) -> None:
         if "protocol" in action:
@@ -214,9 +218,13 @@ class _State:
             add = action["add"]
             dv = add.get("deletionVector")
             self.files[(add["path"], _dv_id(dv))] = bool(dv)
+            if self.adds is not None:
+                self.adds[(add["path"], _dv_id(dv))] = add
         elif "remove" in action:
             rm = action["remove"]
             self.files.pop((rm["path"], _dv_id(rm.get("deletionVector"))), None)
+            if self.adds is not None:
+                self.adds.pop((rm["path"], _dv_id(rm.get("deletionVector"))), None)
         elif "domainMetadata" in action:
             dm = action["domainMetadata"]
             if dm.get("removed"):
@@ -265,10 +273,16 @@ def _checkpoint(names: list[str], log: _Log) -> tuple[int, str, list[str]] | Non
     return version, kind, files
 
 
-def _replay(log: _Log) -> tuple[_State, int, int | None, str | None]:
+def _version_of(name: str) -> int:
+    return int(name[:20]) if name[:20].isdigit() else -1
+
+
+def _replay(log: _Log, *, upto: int | None = None, keep_adds: bool = False) -> tuple[_State, int, int | None, str | None]:
     names = log.names()
+    if upto is not None:
+        names = [n for n in names if _version_of(n) <= upto or not n[:1].isdigit()]
     commits = {int(m.group(1)): n for n in names if (m := _COMMIT.match(n))}
-    state = _State()
+    state = _State(adds={} if keep_adds else None)
     cp = _checkpoint(names, log)
     start = 0
     cp_version = cp_kind = None
@@ -333,6 +347,7 @@ def read_features(path: str) -> TableFeatures:
     physical = {}
     generated: dict[str, str] = {}
     identity: list[str] = []
+    identity_always: list[str] = []
     not_null: list[str] = []
     ntz: list[str] = []
     widened: list[str] = []
@@ -345,6 +360,8 @@ def read_features(path: str) -> TableFeatures:
             generated[name] = str(meta["delta.generationExpression"])
         if any(k.startswith("delta.identity.") for k in meta):
             identity.append(name)
+            if str(meta.get("delta.identity.allowExplicitInsert", False)).lower() != "true":
+                identity_always.append(name)
         if "delta.invariants" in meta:
             invariants = True
         if "delta.typeChanges" in meta:
@@ -418,6 +435,7 @@ def read_features(path: str) -> TableFeatures:
         physical_names=physical,
         generated_columns=generated,
         identity_columns=tuple(identity),
+        identity_always_columns=tuple(identity_always),
         check_constraints=constraints,
         not_null_columns=tuple(not_null),
         timestamp_ntz_columns=tuple(ntz),

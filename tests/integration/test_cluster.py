@@ -35,7 +35,7 @@ from tests.fixtures.standalone import (
     spark_env,
     submit_command,
 )
-from tests.integration.test_erase_e2e import grep_lake
+from tests.fixtures.lake_scan import grep_lake
 
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="the standalone cluster needs Java 17+")
 

@@ -22,6 +22,7 @@ import pytest
 
 from governance.features import read_features
 from tests.fixtures.delta_features import EXPECTED_ROWS, REPO, copy_feature_table, run_cli
+from tests.fixtures.lake_scan import grep_lake
 
 pytestmark = pytest.mark.both_engines
 
@@ -94,9 +95,8 @@ class Lake:
         return [r.asDict() for r in spark.read.format("delta").load(str(self.table)).collect()]
 
     def bytes_hold(self, needle: str) -> list[str]:
-        """Files under the table whose bytes hold ``needle`` (plaintext left behind)."""
-        raw = needle.encode()
-        return sorted(str(p.relative_to(self.table)) for p in self.table.rglob("*") if p.is_file() and raw in p.read_bytes())
+        """Files under the table whose bytes or decoded Parquet values hold ``needle`` (plaintext left behind)."""
+        return grep_lake(self.table, [needle])
 
 
 def _no_null_columns(rows: list[dict[str, Any]]) -> list[str]:

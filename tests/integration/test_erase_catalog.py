@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from governance.errors import UnsupportedTableFeatureError
-from tests.integration.test_erase_e2e import NEEDLES, SUBJECT, build_lake, grep_lake, make_runner, new_request, _write
+from tests.fixtures.lake_scan import grep_lake
+from tests.integration.test_erase_e2e import NEEDLES, SUBJECT, build_lake, make_runner, new_request, _write
 
 pytestmark = pytest.mark.both_engines
 

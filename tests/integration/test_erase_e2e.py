@@ -23,6 +23,7 @@ from retention.erasure.receipt import check_signature, load_receipt
 from retention.erasure.secrets import load_or_create
 from retention.erasure.service import create_request
 from retention.rules.model import load_retention
+from tests.fixtures.lake_scan import grep_lake
 
 pytestmark = pytest.mark.both_engines
 
@@ -175,23 +176,6 @@ def _is_subject(row: dict[str, Any], lake: Lake) -> bool:
     text = json.dumps(row, default=str).lower()
     return (row.get("customer_id") == SUBJECT["customer_id"] or SUBJECT["email"] in text or "zebulon" in text
             or any(t in json.dumps(row, default=str) for t in lake.tokens))
-
-
-def grep_lake(root: Path, needles: list[str]) -> list[str]:
-    """Independent every-byte check: raw bytes, and decoded Parquet values, of every file under ``root``."""
-    found = []
-    low = [n.lower() for n in needles]
-    for p in sorted(root.rglob("*")):
-        if not p.is_file():
-            continue
-        data = p.read_bytes()
-        texts = [data.decode("latin-1").lower()]
-        if data[:4] == b"PAR1":
-            texts.append(json.dumps(pq.read_table(p).to_pylist(), default=str).lower())
-        for n in low:
-            if any(n in t for t in texts):
-                found.append(f"{p.relative_to(root)}: {n}")
-    return found
 
 
 def make_runner(spark: Any, lake: Lake, *, faults: FaultInjector | None = None, catalog: list[Any] | None = None) -> tuple[ErasureRunner, Any]:

@@ -14,7 +14,8 @@ from governance.errors import InputError, LegalHoldError, VerificationFailedErro
 from retention.erasure.executor import FaultInjector
 from retention.erasure.ledger import Ledger
 from retention.erasure.receipt import check_signature, load_receipt
-from tests.integration.test_erase_e2e import NEEDLES, build_lake, grep_lake, make_runner, new_request
+from tests.fixtures.lake_scan import grep_lake
+from tests.integration.test_erase_e2e import NEEDLES, build_lake, make_runner, new_request
 
 
 def test_subject_matching_nothing_gets_a_receipt_that_says_so(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

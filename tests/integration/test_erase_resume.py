@@ -15,7 +15,8 @@ from governance.errors import ConcurrentWriteError
 from retention.erasure.executor import FaultInjector, InjectedCrash
 from retention.erasure.ledger import Ledger
 from retention.erasure.receipt import load_receipt
-from tests.integration.test_erase_e2e import NEEDLES, build_lake, grep_lake, make_runner, new_request, others_checksums
+from tests.fixtures.lake_scan import grep_lake
+from tests.integration.test_erase_e2e import NEEDLES, build_lake, make_runner, new_request, others_checksums
 
 _VOLATILE = {"request_id", "received", "deadline", "timestamps", "signature", "verification"}
 

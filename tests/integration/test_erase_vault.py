@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 
 from tests.fixtures.openbao import VaultLake
-from tests.integration.test_erase_e2e import SUBJECT, _people, _subject_row, _write, grep_lake
+from tests.fixtures.lake_scan import grep_lake
+from tests.integration.test_erase_e2e import SUBJECT, _people, _subject_row, _write
 
 
 def _lake(spark: Any, vault_lake: VaultLake, *, tokens: bool) -> dict[str, Any]:

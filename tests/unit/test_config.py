@@ -92,3 +92,15 @@ def test_system_tables_live_under_the_lake(tmp_path: Path) -> None:
     assert s.system_table("catalog") == f"{tmp_path}/lake/_lakewarden/catalog"
     s3 = load_settings(_write(tmp_path, "lake:\n  root: s3://bank/lake/\n"), environ={})
     assert s3.system_table("audit") == "s3://bank/lake/_lakewarden/audit"
+
+
+@pytest.mark.parametrize(("kind", "maintenance"), [("classic", "delta_spark"), ("embedded", "deltalake"), ("connect", "deltalake")])
+def test_unset_maintenance_follows_the_engine_kind(tmp_path: Path, kind: str, maintenance: str) -> None:
+    p = _write(tmp_path, f"engine:\n  kind: {kind}\n")
+    assert load_settings(p, environ={}).engine.maintenance == maintenance
+    assert load_settings(p, environ={"LAKEWARDEN_ENGINE__KIND": "classic"}).engine.maintenance == "delta_spark"
+
+
+def test_explicit_maintenance_wins_over_the_engine_kind(tmp_path: Path) -> None:
+    p = _write(tmp_path, "engine:\n  kind: classic\n  maintenance: deltalake\n")
+    assert load_settings(p, environ={}).engine.maintenance == "deltalake"

@@ -100,3 +100,37 @@ def test_refusal_is_an_exit_5_error_naming_table_feature_and_way_out(tmp_path: P
         require_supported(path, command="protect.apply", engine_kind="embedded", maintenance="deltalake")
     assert exc.value.exit_code == 5
     assert require_supported(path, command="protect.apply", engine_kind="classic", maintenance="delta_spark").change_data_feed
+
+
+def _with_identity(path: str, *, allow_explicit_insert: bool) -> None:
+    """Give column ``id`` the identity metadata delta-spark writes (``GENERATED ALWAYS`` or ``BY DEFAULT``)."""
+    import json
+
+    commit = Path(path, "_delta_log", "00000000000000000000.json")
+    lines = []
+    for line in commit.read_text(encoding="utf-8").splitlines():
+        action = json.loads(line)
+        if "metaData" in action:
+            schema = json.loads(action["metaData"]["schemaString"])
+            schema["fields"][0]["metadata"] = {"delta.identity.start": 1, "delta.identity.step": 1,
+                                               "delta.identity.allowExplicitInsert": allow_explicit_insert}
+            action["metaData"]["schemaString"] = json.dumps(schema)
+        lines.append(json.dumps(action))
+    commit.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(("allow_explicit_insert", "refused"), [(False, True), (True, False)])
+def test_generated_always_identity_refuses_whole_table_rewrites_on_classic(
+        tmp_path: Path, allow_explicit_insert: bool, refused: bool) -> None:
+    path = _table(tmp_path)
+    _with_identity(path, allow_explicit_insert=allow_explicit_insert)
+    f = read_features(path)
+    assert f.identity_columns == ("id",) and "identityColumns" in f.features
+    assert f.identity_always_columns == (("id",) if refused else ())
+    for command in ("protect.apply", "keys.reencrypt"):
+        found = refusals(f, command=command, engine_kind="classic", maintenance="delta_spark")
+        assert [r.features for r in found] == ([("identityColumns",)] if refused else [])
+        if refused:
+            assert "GENERATED ALWAYS AS IDENTITY" in found[0].reason and "id" in found[0].reason
+    # retention deletes rows and erasure rewrites files: neither supplies identity values through the engine
+    assert refusals(f, command="retention.apply", engine_kind="classic", maintenance="delta_spark") == []
