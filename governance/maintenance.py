@@ -16,6 +16,8 @@ table properties, vacuum, checkpoints and log clean-up do not: Sail has no
 from __future__ import annotations
 
 import json
+import os
+import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -92,6 +94,9 @@ class PurgeReport:
     log_files: list[str] = field(default_factory=list)
     #: Data files whose deletion vectors were purged (rewritten without the hidden rows) first.
     deletion_vector_files: list[str] = field(default_factory=list)
+    #: Unreferenced files younger than the in-flight grace that no commit names: another writer may
+    #: be about to commit them, so they were kept.
+    kept_in_flight: list[str] = field(default_factory=list)
 
     def statement(self) -> str:
         """A plain-language statement of the history this purge loses."""
@@ -104,6 +109,8 @@ class PurgeReport:
             f"{self.table}: {dv}{verb} {len(self.data_files)} data file(s) of older versions and "
             f"{len(self.log_files)} log file(s); time travel before version {self.version} "
             f"{'would be' if self.dry_run else 'is'} no longer possible"
+            + (f"; kept {len(self.kept_in_flight)} new file(s) no commit names yet (another writer may be "
+               f"about to commit them)" if self.kept_in_flight else "")
         )
 
 
@@ -233,7 +240,10 @@ class DeltaMaintenance(ABC):
         dv_files = self.purge_deletion_vectors(path, dry_run=dry_run)
         version = self.version(path)
         report = PurgeReport(table=path, dry_run=dry_run, version=version, deletion_vector_files=dv_files)
-        report.data_files = self.vacuum(path, retention_hours=0, dry_run=True)
+        if is_remote(path):
+            report.data_files = self.vacuum(path, retention_hours=0, dry_run=True)
+        else:
+            report.data_files, report.kept_in_flight = remove_unreferenced_files(path, dry_run=True)
         if not is_remote(path):
             log = Path(local_path(path), DELTA_LOG)
             report.log_files = sorted(
@@ -243,22 +253,94 @@ class DeltaMaintenance(ABC):
         if dry_run:
             return report
         log_before = set(_list_log(path))
-        self.set_properties(
-            path,
-            {
-                "delta.logRetentionDuration": "interval 0 seconds",
-                "delta.deletedFileRetentionDuration": "interval 0 seconds",
-            },
-        )
+        mentioned = set() if is_remote(path) else _mentioned_in_log(path)
+        zero = {"delta.logRetentionDuration": "interval 0 seconds", "delta.deletedFileRetentionDuration": "interval 0 seconds"}
+        if any(self.properties(path).get(k) != v for k, v in zero.items()):
+            self.set_properties(path, zero)  # a metadata commit: only once, it conflicts with concurrent appends
         self.checkpoint(path)
         removed = set(self.cleanup_log(path))
         if not is_remote(path):
             removed |= set(_remove_stale_log_files(path))
-        report.data_files = self.vacuum(path, retention_hours=0, dry_run=False)
+        if is_remote(path):
+            report.data_files = self.vacuum(path, retention_hours=0, dry_run=False)
+        else:
+            # Not the engine's zero-retention vacuum: it also deletes files another writer has
+            # written but not yet committed. Only files some commit named, or older than the grace, go.
+            report.data_files, report.kept_in_flight = remove_unreferenced_files(path, dry_run=False, mentioned=mentioned)
         if not is_remote(path):
             report.data_files = sorted(set(report.data_files) | set(_remove_unreferenced_change_data(self, path)))
         report.log_files = sorted(removed | (log_before - set(_list_log(path))))
         return report
+
+
+#: Unreferenced files younger than this that no commit names may be another writer's, not yet committed.
+IN_FLIGHT_GRACE_S = 3600.0
+_SKIP_DIRS = ("_delta_log", "_change_data", "_lakewarden_staging")
+
+
+def _mentioned_in_log(path: str) -> set[str]:
+    """Data files (absolute, real paths) that any commit or checkpoint of the local table names."""
+    from governance.features import _Log
+
+    root = local_path(path)
+    log = _Log(path)
+    out: set[str] = set()
+    for name in log.names():
+        actions: Any
+        if name.endswith(".json") and name[:20].isdigit():
+            actions = log.json_actions(name)
+        elif ".checkpoint" in name and name.endswith(".parquet"):
+            actions = log.parquet_actions(name)
+        else:
+            continue
+        for a in actions:
+            for kind in ("add", "remove"):
+                if kind in a and a[kind] and a[kind].get("path"):
+                    out.add(os.path.realpath(os.path.join(root, unquote(str(a[kind]["path"])))))
+    return out
+
+
+def remove_unreferenced_files(path: str, *, dry_run: bool = True, mentioned: set[str] | None = None,
+                              grace_s: float = IN_FLIGHT_GRACE_S) -> tuple[list[str], list[str]]:
+    """Delete data and deletion-vector files of the local table that its latest version does not reference.
+
+    A file goes when some commit or checkpoint named it (an older version's file), or when it is older
+    than ``grace_s`` (a crashed writer's leftover; deletion-vector files, which hold row positions and
+    no values, go only then). A younger file no commit names is kept: another
+    writer may be about to commit it. Hidden folders (``_delta_log``, ``_change_data``, staging) are
+    not listed.
+
+    Touches: data files under ``path`` (never the log).
+
+    Returns:
+        (files removed, or that a dry run would remove; files kept as possibly in flight).
+    """
+    from governance import delta_commit
+
+    root = Path(local_path(path))
+    live_adds = delta_commit.snapshot_adds(path, delta_commit.latest_version(path)).values()
+    live = {os.path.realpath(os.path.join(root, unquote(str(a["path"])))) for a in live_adds}
+    dv_live = any(a.get("deletionVector") for a in live_adds)
+    seen = (mentioned or set()) | _mentioned_in_log(path)
+    now = time.time()
+    removed, kept = [], []
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).parts
+        if not p.is_file() or any(part.startswith((".", "_")) for part in rel) or rel[0] in _SKIP_DIRS:
+            continue
+        is_dv = p.name.startswith("deletion_vector_") and p.suffix == ".bin"
+        if not (p.suffix == ".parquet" or is_dv):
+            continue
+        real = os.path.realpath(p)
+        if real in live or (is_dv and dv_live):
+            continue
+        if real in seen or now - p.stat().st_mtime > grace_s:
+            if not dry_run:
+                _unlink_with_checksum(p)
+            removed.append(str(p))
+        else:
+            kept.append(str(p))
+    return removed, kept
 
 
 def _log_version(p: Path) -> int | None:

@@ -4,27 +4,43 @@ Sail silently drops extra columns, and writes NULL for values of a wrong type, w
 the target table has NOT NULL columns (see DESIGN.md). So every write is checked
 after its commit against what was written: the schema (names and types), the number
 of rows added, and the number of nulls per column, read from the statistics of the
-files the commit added. A mismatch restores the table to the version it had before
-(or removes a table that the write created) and raises a :class:`DataSafetyError`:
+files the commit added. A mismatch undoes the write and raises a :class:`DataSafetyError`:
 nothing is lost silently and no half-written table is left behind.
+
+Other writers keep committing (ingestion appends every few seconds), so every write is tagged
+(``commitInfo.userMetadata``) and the check reads the job's *own* commit: the table as it was just
+before that commit, plus what the job wrote, minus what it replaced. A failed check is undone by a
+compensating commit of the job's own actions (:func:`governance.delta_commit.revert`), never by a
+RESTORE over other writers' commits.
+
+A rewrite of a whole table version (protect, re-encryption, retention) can also be *staged*
+(``read_version`` given): the engine writes the new files into a hidden staging folder of the table,
+they are verified there before anything is committed, and Lakewarden commits them with the
+``remove`` of exactly the files that were read (:func:`governance.delta_commit.commit`). Blind
+appends committed meanwhile never conflict with it, on either engine.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import time
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from governance.errors import (
     ConcurrentWriteError,
+    LakewardenError,
     DataSafetyError,
     EngineError,
     NullingDetectedError,
     RowCountMismatchError,
     SchemaDriftError,
 )
+from governance import delta_commit
 from governance.lake import is_delta, is_remote, local_path
 from governance.maintenance import DeltaMaintenance, maintenance_for
 
@@ -174,17 +190,115 @@ def _plus(a: Expectation, b: Expectation, sign: int = 1) -> Expectation:
     )
 
 
-def _undo(path: str, prev_version: int | None, maintenance: DeltaMaintenance) -> str:
+#: Features with which a compensating commit cannot be written by Lakewarden itself.
+_UNDO_CANNOT = frozenset({"rowTracking", "inCommitTimestamp", "icebergCompatV1", "icebergCompatV2", "icebergCompatV3",
+                          "coordinatedCommits-preview", "catalogOwned-preview"})
+
+
+def _undo(path: str, prev_version: int | None, ours: delta_commit.Commit | None, maintenance: DeltaMaintenance,
+          tag: str, reason: str) -> str:
+    """Reverse the job's own commit ``ours``; never RESTORE over other writers' commits."""
     if prev_version is None:
         if not is_remote(path):
             shutil.rmtree(local_path(path), ignore_errors=True)
             return "the table the write created was removed"
         return "the table the write created was left in place; remove it"
+    if ours is None:
+        return "no commit of this job was found, so nothing was undone"
+    from governance.features import read_features
+
+    feats = read_features(path)
+    if not is_remote(path) and not (set(feats.features) & _UNDO_CANNOT):
+        try:
+            v = delta_commit.revert(path, ours, tag=tag, reason=reason)
+        except LakewardenError as exc:
+            return (f"undoing commit {ours.version} FAILED ({exc}); do not RESTORE the table (other writers may have "
+                    f"committed since): remove the files commit {ours.version} added and add back those it removed")
+        return f"commit {ours.version} was undone by commit {v} (other writers' commits were kept)"
+    if delta_commit.latest_version(path) == ours.version and ours.version == prev_version + 1:
+        try:
+            maintenance.restore(path, prev_version)
+        except Exception as exc:  # noqa: BLE001
+            return f"restoring version {prev_version} FAILED ({type(exc).__name__}); commit {ours.version} is this job's own"
+        return f"the table was restored to version {prev_version} (no other writer had committed)"
+    return (f"commit {ours.version} was left in place: other writers committed around it, so a RESTORE would drop their "
+            f"rows; undo only that commit's own files")
+
+
+def _own_commit(path: str, after: int | None, tag: str) -> delta_commit.Commit:
+    return delta_commit.find_tagged(path, after=-1 if after is None else after, tag=tag)
+
+
+def _staging_refusal(spark: "SparkSession", df: "DataFrame", path: str) -> str | None:
+    """Why a staged rewrite is not possible on this table (None: it is)."""
+    from governance.features import read_features
+
+    why = delta_commit.raw_commit_refusal(path, read_features(path))
+    if why:
+        return why
+    if _field_types(df.schema.jsonValue()) != _field_types(_delta_schema(path)):
+        return "the rewrite changes the table's schema"
+    return None
+
+
+def _stage(spark: "SparkSession", df: "DataFrame", path: str, partition_by: list[str] | None) -> tuple[str, list[dict[str, Any]]]:
+    """Write ``df`` as a Delta table in a hidden staging folder of ``path``; return the folder and its adds."""
+    staging = os.path.join(local_path(path), "_lakewarden_staging", uuid.uuid4().hex)
+    writer = df.write.format("delta").mode("overwrite")
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
+    writer.save(staging)
+    adds = list(delta_commit.snapshot_adds(staging, delta_commit.latest_version(staging)).values())
+    return staging, adds
+
+
+def _publish(path: str, staging: str, adds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Move staged data files into the table folder (same file system: renames); return their adds."""
+    root = local_path(path)
+    out = []
+    for a in adds:
+        rel = str(a["path"])
+        head, name = os.path.split(rel)
+        dest_rel = os.path.join(head, f"lw-{uuid.uuid4().hex[:12]}-{name}") if head else f"lw-{uuid.uuid4().hex[:12]}-{name}"
+        os.makedirs(os.path.join(root, head), exist_ok=True)
+        os.rename(os.path.join(staging, rel), os.path.join(root, dest_rel))
+        out.append({**a, "path": dest_rel, "dataChange": True})
+    return out
+
+
+def _staged_rewrite(
+    spark: "SparkSession", df: "DataFrame", path: str, *, read_version: int, replaced: list[dict[str, Any]],
+    expect: Expectation, partition_by: list[str] | None, tag: str, description: str, operation: str,
+) -> WriteResult:
+    """Stage ``df``, verify it, then commit it replacing the files ``replaced`` (read at ``read_version``)."""
+    staging, staged = _stage(spark, df, path, partition_by)
     try:
-        maintenance.restore(path, prev_version)
-    except Exception as exc:  # noqa: BLE001
-        return f"restoring version {prev_version} FAILED ({exc}); restore it by hand"
-    return f"the table was restored to version {prev_version}"
+        version = delta_commit.latest_version(staging)
+        _check_schema(staging, _delta_schema(path), version)
+        got = _totals(spark, staging, version, maintenance_for(spark, staging), list(expect.non_null))
+        _compare(f"{path} (staged rewrite, nothing committed)", version, expect, got)
+        adds = _publish(path, staging, staged)
+        now_ms = int(1000 * time.time())
+        removes = [delta_commit.remove_of(a, now_ms=now_ms) for a in replaced]
+        try:
+            committed = delta_commit.commit(
+                path, read_version=read_version, adds=adds, removes=removes, operation=operation,
+                parameters={"lakewarden": description or operation, "rows": str(expect.rows)}, tag=tag)
+        except LakewardenError:
+            for a in adds:
+                try:
+                    os.unlink(os.path.join(local_path(path), a["path"]))
+                except OSError:
+                    pass
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            os.rmdir(os.path.dirname(staging))
+        except OSError:
+            pass
+    log.info("%s: staged rewrite committed as version %s (%s rows, %s)", path, committed, expect.rows, description)
+    return WriteResult(table=path, version=committed, rows=expect.rows, previous_version=read_version)
 
 
 def safe_write(
@@ -199,8 +313,9 @@ def safe_write(
     expect: Expectation | None = None,
     description: str = "",
     maintenance: DeltaMaintenance | None = None,
+    read_version: int | None = None,
 ) -> WriteResult:
-    """Write ``df`` to the Delta table at ``path`` and verify the commit.
+    """Write ``df`` to the Delta table at ``path`` and verify the job's own commit.
 
     Args:
         spark: The session that owns ``df``.
@@ -214,14 +329,17 @@ def safe_write(
         description: What the write is for, used in messages.
         maintenance: Backend used to read the log (default delta-rs; delta-spark for a
             deletion-vector table on a classic session).
+        read_version: The version ``df`` was read at, for a full overwrite: the rewrite is staged and
+            replaces exactly that version's files, so rows appended meanwhile are kept (when the table
+            allows a Lakewarden commit; otherwise the engine writes it).
 
     Returns:
         The committed version and rows written.
 
     Raises:
-        SchemaDriftError, RowCountMismatchError, NullingDetectedError: The commit lost data;
-            the table was restored to its previous version (or removed if new).
-        ConcurrentWriteError: Another writer committed first (transient; retry).
+        SchemaDriftError, RowCountMismatchError, NullingDetectedError: The commit lost data; the job's
+            own commit was undone (or the table it created removed).
+        ConcurrentWriteError: Another writer changed the same files first (transient; read again and retry).
         EngineError: The engine failed; nothing was committed.
     """
     maint = maintenance or maintenance_for(spark, path)
@@ -231,16 +349,23 @@ def safe_write(
         _check_compatible(df, path)
     if expect is None:
         expect = expectation_of(df)
+    tag = delta_commit.new_tag("write")
+    if (exists and read_version is not None and mode == "overwrite" and replace_where is None
+            and _staging_refusal(spark, df, path) is None):
+        replaced = list(delta_commit.snapshot_adds(path, read_version).values())
+        return _staged_rewrite(spark, df, path, read_version=read_version, replaced=replaced, expect=expect,
+                               partition_by=partition_by, tag=tag, description=description or "rewrite", operation="WRITE")
     df_schema = df.schema.jsonValue()
     prev_schema = _delta_schema(path) if exists else df_schema
     columns = list(expect.non_null)
     before: Expectation | None = None
-    matched: Expectation | None = None
-    if prev_version is not None and (mode == "append" or replace_where is not None):
-        before = _totals(spark, path, prev_version, maint, columns)
+    replaced_rows: Expectation | None = None
+    if prev_version is not None:
+        if mode == "append" or replace_where is not None:
+            before = _totals(spark, path, prev_version, maint, columns)
         if replace_where is not None and mode == "overwrite":
-            matched = _scan_totals(spark, path, prev_version, columns, where=replace_where)
-    writer = df.write.format("delta").mode(mode)
+            replaced_rows = _scan_totals(spark, path, prev_version, columns, where=replace_where)
+    writer = df.write.format("delta").mode(mode).option("userMetadata", tag)
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     if replace_where is not None:
@@ -251,30 +376,48 @@ def safe_write(
         writer.save(path)
     except Exception as exc:  # noqa: BLE001 - engine errors come in many types
         raise _engine_failure(exc, path, description or mode) from exc
+    ours: delta_commit.Commit | None = None
     try:
-        version = maint.version(path)
-        if prev_version is not None and version == prev_version:
-            raise RowCountMismatchError(f"{path}: the write made no commit (table still at version {version})")
+        try:
+            ours = _own_commit(path, prev_version, tag)
+        except EngineError as exc:
+            raise RowCountMismatchError(str(exc)) from None
+        version = ours.version
         replaces_schema = prev_version is None or (mode == "overwrite" and replace_where is None and overwrite_schema)
         _check_schema(path, df_schema if replaces_schema else prev_schema, version)
         want = expect
-        if before is not None:
-            want = _plus(before, expect)
-            if matched is not None:
-                want = _plus(want, matched, -1)
+        base = version - 1
+        if prev_version is not None:
+            # the table just before this job's commit holds the other writers' rows too
+            at_base = before if (before is not None and base == prev_version) else None
+            if mode == "append" or replace_where is not None:
+                at_base = at_base or _totals(spark, path, base, maint, columns)
+                want = _plus(at_base, expect)
+                if replaced_rows is not None:
+                    want = _plus(want, replaced_rows, -1)
+            elif base != prev_version:
+                others = _plus(_totals(spark, path, base, maint, columns), _totals(spark, path, prev_version, maint, columns), -1)
+                want = _plus(others, expect)
         _compare(path, version, want, _totals(spark, path, version, maint, columns))
     except DataSafetyError as exc:
-        undone = _undo(path, prev_version, maint)
+        undone = _undo(path, prev_version, ours, maint, tag, type(exc).__name__)
         raise type(exc)(f"{exc}; {undone}") from None
     log.info("%s: verified commit %s (%s rows, %s)", path, version, expect.rows, description or mode)
     return WriteResult(table=path, version=version, rows=expect.rows, previous_version=prev_version)
 
 
+#: Engine messages that mean another writer committed first (Sail, delta-spark, delta-rs).
+_CONFLICT_MARKERS = ("concurrent", "conflict", "failed to commit transaction", "version already exists",
+                     "transaction failed", "concurrentappend", "concurrentdelete", "metadatachanged",
+                     "protocolchanged", "concurrenttransaction")
+
+
 def _engine_failure(exc: BaseException, path: str, what: str) -> EngineError:
     msg = str(exc).strip()
-    if "concurrent" in msg.lower() or "conflict" in msg.lower():
-        return ConcurrentWriteError(f"{path}: another writer committed first ({what}); retry")
-    first = msg.splitlines()[0][:400] if msg else type(exc).__name__
+    low = (type(exc).__name__ + " " + msg).lower()
+    first = msg.splitlines()[0][:300] if msg else type(exc).__name__
+    if any(m in low for m in _CONFLICT_MARKERS):
+        return ConcurrentWriteError(f"{path}: another writer committed first ({what}): {first}; read the table again and retry")
     return EngineError(f"{path}: write failed ({what}): {first}")
 
 
@@ -286,10 +429,12 @@ def safe_delete(
     description: str = "",
     maintenance: DeltaMaintenance | None = None,
 ) -> WriteResult:
-    """Delete the rows of the Delta table at ``path`` matching ``where`` and verify the commit.
+    """Delete the rows of the Delta table at ``path`` matching ``where`` and verify the job's own commit.
 
     The predicate must not contain raw identifiers (it is recorded in the Delta log);
-    callers match on keyed hashes or tokens.
+    callers match on keyed hashes or tokens. On a table that allows a Lakewarden commit the
+    delete is a staged rewrite of the version read (rows appended meanwhile are kept and never
+    conflict); otherwise the engine's DELETE runs.
 
     Returns:
         The committed version; ``rows`` is the number of rows deleted (Sail's DML result
@@ -297,26 +442,61 @@ def safe_delete(
 
     Raises:
         RowCountMismatchError, NullingDetectedError: The table lost more than the matched rows;
-            it was restored to its previous version.
+            the job's own commit was undone.
+        ConcurrentWriteError: Another writer changed the same files first (transient).
     """
-    from pyspark.sql import functions as F
-
     maint = maintenance or maintenance_for(spark, path)
     prev_version = maint.version(path)
-    df = spark.read.format("delta").load(path)
+    df = spark.read.format("delta").option("versionAsOf", prev_version).load(path)
     columns = _primitive_columns(df)
     before = _totals(spark, path, prev_version, maint, columns)
     matched = _scan_totals(spark, path, prev_version, columns, where=where)
     if matched.rows == 0:
         return WriteResult(table=path, version=prev_version, rows=0, previous_version=prev_version)
+    tag = delta_commit.new_tag("delete")
+    if _staging_refusal(spark, df, path) is None:
+        replaced = list(delta_commit.snapshot_adds(path, prev_version).values())
+        parts = _partitions(path)
+        res = _staged_rewrite(spark, df.where(f"NOT ({where}) OR ({where}) IS NULL"), path, read_version=prev_version,
+                              replaced=replaced, expect=_plus(before, matched, -1), partition_by=parts or None, tag=tag,
+                              description=description or "delete", operation="DELETE")
+        return WriteResult(table=path, version=res.version, rows=matched.rows, previous_version=prev_version)
+    spark.conf.set("spark.databricks.delta.commitInfo.userMetadata", tag)
     try:
         spark.sql(f"DELETE FROM delta.`{path}` WHERE {where}").collect()
     except Exception as exc:  # noqa: BLE001
         raise _engine_failure(exc, path, description or "delete") from exc
+    finally:
+        try:
+            spark.conf.unset("spark.databricks.delta.commitInfo.userMetadata")
+        except Exception:  # noqa: BLE001 - an engine without the setting
+            pass
+    ours: delta_commit.Commit | None = None
     try:
-        version = maint.version(path)
-        _compare(path, version, _plus(before, matched, -1), _totals(spark, path, version, maint, columns))
+        ours = _delete_commit(path, prev_version, tag)
+        version = ours.version
+        at_base = before if version - 1 == prev_version else _totals(spark, path, version - 1, maint, columns)
+        _compare(path, version, _plus(at_base, matched, -1), _totals(spark, path, version, maint, columns))
     except DataSafetyError as exc:
-        undone = _undo(path, prev_version, maint)
+        undone = _undo(path, prev_version, ours, maint, tag, type(exc).__name__)
         raise type(exc)(f"{exc}; {undone}") from None
     return WriteResult(table=path, version=version, rows=matched.rows, previous_version=prev_version)
+
+
+def _partitions(path: str) -> list[str]:
+    from governance.features import read_features
+
+    return list(read_features(path).partition_columns)
+
+
+def _delete_commit(path: str, after: int, tag: str) -> delta_commit.Commit:
+    """The job's DELETE commit: tagged where the engine records the tag, else the first DELETE after ``after``."""
+    try:
+        return delta_commit.find_tagged(path, after=after, tag=tag)
+    except EngineError:
+        pass
+    for v in range(after + 1, delta_commit.latest_version(path) + 1):
+        c = delta_commit.read_commit(path, v)
+        if str(c.info.get("operation", "")).upper() == "DELETE" and not c.info.get("userMetadata"):
+            return c
+    raise RowCountMismatchError(f"{path}: the delete reported success but made no commit after version {after}")

@@ -78,7 +78,8 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
             action="protect",
             table=path,
             columns=sorted(result.columns),
-            counts={"rows": result.rows, "columns": len(result.columns), "subjects": result.subjects},
+            counts={"rows": result.rows, "columns": len(result.columns), "subjects": result.subjects,
+                    "caught_up_rows": result.caught_up_rows, "appended_after_rows": result.appended_after_rows},
             details={
                 "version": result.version, "previous_version": result.previous_version,
                 "actions": result.columns, "keys": result.keys, "original_types": result.original_types,
@@ -86,8 +87,13 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
                 "key_provider": km.provider.describe(),
             },
         )
-        ctx.out.print(f"protected {len(result.columns)} column(s) of {path} in one commit: version {result.version} "
-                      f"({result.rows} rows)")
+        ctx.out.print(f"protected {len(result.columns)} column(s) of {path}: version {result.version} "
+                      f"({result.rows} rows read at version {result.previous_version})")
+        if result.caught_up_rows:
+            ctx.out.print(f"  {result.caught_up_rows} row(s) other writers appended meanwhile were protected too (catch-up)")
+        if result.appended_after_rows:
+            ctx.out.print(f"  every row through version {result.protected_through} is protected; other writers committed "
+                          f"{result.appended_after_rows} row(s) after it, left as they came: rerun protect, or protect at ingest")
     else:
         ctx.out.print("nothing to protect: every planned column is already protected or kept")
     if args.purge_history:

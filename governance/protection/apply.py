@@ -46,6 +46,12 @@ class ProtectResult:
     original_types: dict[str, str]
     subjects: int = 0
     write: WriteResult | None = field(default=None, repr=False)
+    #: Rows other writers appended while protect ran, protected by the catch-up passes.
+    caught_up_rows: int = 0
+    #: Every row of this version of the table is protected (the read version of the last pass).
+    protected_through: int = -1
+    #: Rows other writers committed after ``protected_through`` (not touched: rerun protect, or protect at ingest).
+    appended_after_rows: int = 0
 
 
 def _subject_identities(spark: "SparkSession", df: "DataFrame", plan: ProtectPlan, cols: list[ColumnPlan], km: KeyManager) -> dict[str, str]:
@@ -143,9 +149,34 @@ def apply_plan(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, *, desc
             keys[c.column] = "-"
     # 2. one rewrite: per-subject columns first, while the subject column still holds its input.
     ordered = per_subject + [c for c in work if c.action != "encrypt_per_subject"]
+    out = _protected(df, plan, ordered, transforms)
+    # Protection keeps every row and every non-null value: the expectation comes from the plan's
+    # read of the source version, so the protected frame is computed once (by the write), not twice.
+    dropped = {c.column for c in work if c.action == "drop"}
+    expect = Expectation(rows=plan.rows, non_null={c: n for c, n in plan.non_null.items() if c not in dropped})
+    res = safe_write(
+        spark, out, plan.table, mode="overwrite", partition_by=plan.partition_by or None, overwrite_schema=True,
+        expect=expect, read_version=plan.version,
+        description=description or f"protect {len(work)} column(s)",
+    )
+    caught_up, through, left = 0, plan.version, 0
+    if not dropped:
+        caught_up, through, left, res = _catch_up(spark, plan, km, ordered, transforms, res, description=description)
+    return ProtectResult(
+        table=plan.table, version=res.version, previous_version=plan.version, rows=res.rows,
+        columns={c.column: c.action for c in work}, keys=keys,
+        original_types={c.column: c.spark_type for c in work}, subjects=subjects, write=res,
+        caught_up_rows=caught_up, protected_through=through, appended_after_rows=left,
+    )
+
+
+def _protected(df: "DataFrame", plan: ProtectPlan, ordered: list[ColumnPlan], transforms: dict[str, Any]) -> "DataFrame":
+    """``df`` with every planned column protected (per-subject columns first, dropped columns gone)."""
+    from pyspark.sql import functions as F
+
     out = df
     subj_text = None
-    if plan.subject_column is not None and per_subject:
+    if plan.subject_column is not None and any(c.action == "encrypt_per_subject" for c in ordered):
         subj_type = dict((f.name, f.dataType.simpleString()) for f in df.schema.fields)[plan.subject_column]
         subj_text = as_text(plan.subject_column, subj_type)
     for c in ordered:
@@ -159,18 +190,87 @@ def apply_plan(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, *, desc
             out = out.withColumn(c.column, udf2(t)(text, subj_text))
         else:
             out = out.withColumn(c.column, udf1(t)(text))
-    out = out.select(*[F.col(f"`{f.name}`") for f in df.schema.fields if f.name in out.columns])
-    # Protection keeps every row and every non-null value: the expectation comes from the plan's
-    # read of the source version, so the protected frame is computed once (by the write), not twice.
-    dropped = {c.column for c in work if c.action == "drop"}
-    expect = Expectation(rows=plan.rows, non_null={c: n for c, n in plan.non_null.items() if c not in dropped})
-    res = safe_write(
-        spark, out, plan.table, mode="overwrite", partition_by=plan.partition_by or None, overwrite_schema=True,
-        expect=expect,
-        description=description or f"protect {len(work)} column(s)",
-    )
-    return ProtectResult(
-        table=plan.table, version=res.version, previous_version=plan.version, rows=res.rows,
-        columns={c.column: c.action for c in work}, keys=keys,
-        original_types={c.column: c.spark_type for c in work}, subjects=subjects, write=res,
-    )
+    return out.select(*[F.col(f"`{f.name}`") for f in df.schema.fields if f.name in out.columns])
+
+
+def _read_files(spark: "SparkSession", table: str, adds: list[dict[str, Any]], schema: Any) -> "DataFrame":
+    """The rows of the given data files of ``table`` (plain tables: no deletion vectors, no column mapping)."""
+    import os
+
+    from pyspark.sql import functions as F
+
+    from governance.lake import local_path
+
+    by_part: dict[tuple[tuple[str, Any], ...], list[str]] = {}
+    for a in adds:
+        key = tuple(sorted((a.get("partitionValues") or {}).items()))
+        by_part.setdefault(key, []).append(os.path.join(local_path(table), str(a["path"])))
+    frames = []
+    for key, files in by_part.items():
+        df = spark.read.parquet(*files)
+        for col, value in key:
+            df = df.withColumn(col, F.lit(value))
+        frames.append(df.select(*[F.col(f"`{f.name}`").cast(f.dataType).alias(f.name) for f in schema.fields]))
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.unionByName(f)
+    return out
+
+
+def _catch_up(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, ordered: list[ColumnPlan],
+              transforms: dict[str, Any], res: WriteResult, *, description: str,
+              passes: int = 3) -> tuple[int, int, int, WriteResult]:
+    """Protect rows other writers appended while protect ran (files added after the plan's version).
+
+    Each pass rewrites only the files appended since the previous read, in one verified commit that
+    replaces exactly those files, so appends that keep coming never conflict with it. Passes stop when
+    one finds nothing new, or after ``passes``.
+
+    Returns:
+        (rows protected by catch-up, the version through which every row is protected,
+        rows other writers committed after that version, the last write).
+    """
+    from governance import delta_commit
+    from governance.features import read_features
+    from governance.safe_write import _staged_rewrite, expectation_of
+
+    if delta_commit.raw_commit_refusal(plan.table, read_features(plan.table)) is not None:
+        # the engine's writer replaced only the files it read; appended files are left as they came
+        return 0, plan.version, _rows_added_after(plan.table, plan.version, mine={res.version}), res
+    done, through, mine = 0, plan.version, {res.version}
+    for _ in range(passes):
+        latest = delta_commit.latest_version(plan.table)
+        new_versions = [v for v in range(through + 1, latest + 1) if v not in mine]
+        if not new_versions:
+            return done, latest, 0, res
+        live = delta_commit.snapshot_adds(plan.table, latest)
+        added = {a["path"] for v in new_versions for a in delta_commit.read_commit(plan.table, v).adds}
+        new = [a for a in live.values() if a["path"] in added]
+        through = latest
+        if not new:
+            continue
+        df = _read_files(spark, plan.table, new, spark.read.format("delta").option("versionAsOf", latest).load(plan.table).schema)
+        per_subject = [c for c in ordered if c.action == "encrypt_per_subject"]
+        if per_subject:
+            ident = _subject_identities(spark, df, plan, per_subject, km)
+            by_identity = km.new_subject_keys(sorted(set(ident.values())))
+            for c in per_subject:
+                transforms[c.column] = SubjectTransform({v: by_identity[i] for v, i in ident.items()}, type_code(c.spark_type))
+        expect = expectation_of(df)
+        res = _staged_rewrite(spark, _protected(df, plan, ordered, transforms), plan.table, read_version=latest,
+                              replaced=new, expect=expect, partition_by=plan.partition_by or None,
+                              tag=delta_commit.new_tag("protect-catch-up"),
+                              description=(description or "protect") + " (catch-up of appended rows)", operation="WRITE")
+        mine.add(res.version)
+        done += expect.rows
+    return done, through, _rows_added_after(plan.table, through, mine=mine), res
+
+
+def _rows_added_after(table: str, after: int, *, mine: set[int]) -> int:
+    """Rows other writers added after version ``after`` that are still live (commits in ``mine`` excluded)."""
+    from governance import delta_commit
+
+    latest = delta_commit.latest_version(table)
+    added = {a["path"] for v in range(after + 1, latest + 1) if v not in mine for a in delta_commit.read_commit(table, v).adds}
+    live = [a for a in delta_commit.snapshot_adds(table, latest).values() if a["path"] in added]
+    return delta_commit.rows_of(live) or 0

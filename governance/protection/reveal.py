@@ -236,6 +236,6 @@ def reencrypt_table(spark: "SparkSession", km: KeyManager, table: str, *, dry_ru
     from deltalake import DeltaTable
 
     parts = list(DeltaTable(table).metadata().partition_columns)
-    result.write = safe_write(spark, out, table, mode="overwrite", partition_by=parts or None,
+    result.write = safe_write(spark, out, table, mode="overwrite", partition_by=parts or None, read_version=v,
                               description=f"reencrypt {len(cols)} column(s) from version {v}")
     return result

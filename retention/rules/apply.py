@@ -79,7 +79,8 @@ def apply_plan(
         if anon and tp.rows_anonymize:
             from deltalake import DeltaTable
 
-            df = spark.read.format("delta").load(tp.path)
+            read_version = maintenance.version(tp.path)
+            df = spark.read.format("delta").option("versionAsOf", read_version).load(tp.path)
             kept = df.where(F.expr(f"NOT coalesce(({dele}), FALSE)")) if dele and tp.rows_delete else df
             rule = next(r for r in policy.rules if r.name == tp.anonymize.rule)  # type: ignore[union-attr]
             types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
@@ -87,7 +88,7 @@ def apply_plan(
             out = anonymized_frame(kept, tp, policy, anon, salt=os.urandom(16).hex())
             parts = list(DeltaTable(tp.path).metadata().partition_columns)
             res = safe_write(spark, out, tp.path, mode="overwrite", partition_by=parts or None, overwrite_schema=retype,
-                             description=desc, maintenance=maintenance)
+                             description=desc, maintenance=maintenance, read_version=read_version)
             version, deleted, anonymized = res.version, tp.rows_delete if dele else 0, tp.rows_anonymize
         else:
             assert dele is not None
