@@ -44,6 +44,8 @@ class EngineSettings(_Strict):
     #: Seconds to wait for the engine before giving up with a transient error.
     connect_timeout_s: float = Field(default=30.0, gt=0)
     shuffle_partitions: int = Field(default=4, ge=1)
+    #: Tries of a table write that loses its commit to another writer changing the same files.
+    commit_attempts: int = Field(default=5, ge=1)
     #: Classic engine started outside spark-submit: ``fetch`` adds the matching delta-spark jar
     #: through Spark's Maven resolver (``spark.jars.packages``); ``provided`` expects it on the class path.
     delta_jars: Literal["fetch", "provided"] = "fetch"

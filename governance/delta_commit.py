@@ -168,9 +168,7 @@ def remove_of(add: dict[str, Any], *, now_ms: int) -> dict[str, Any]:
                           "size": int(add.get("size") or 0)}
     if add.get("deletionVector"):
         rm["deletionVector"] = add["deletionVector"]
-    if add.get("stats"):
-        rm["stats"] = add["stats"]
-    return rm
+    return rm  # no statistics: their min/max values would copy plaintext into the log again
 
 
 def _conflict(ours_removed: set[tuple[str, str]], winner: Commit) -> str | None:

@@ -224,13 +224,15 @@ class DeltaMaintenance(ABC):
     def purge_history(self, path: str, *, dry_run: bool = True) -> PurgeReport:
         """Remove what older versions still hold: their data files and old log entries.
 
-        Purges deletion vectors first (their hidden rows are still in the files), sets a zero
-        log and file retention on the table, checkpoints the latest version, removes the
-        older commit, checksum, checkpoint and sidecar files (whose ``add``/``remove``
-        statistics and DML predicates can hold plaintext) and vacuums with zero retention,
-        which also removes change-data-feed files (``_change_data/``) and deletion vector files.
+        Purges deletion vectors first (their hidden rows are still in the files), checkpoints
+        the latest version, removes the older commit, checksum, checkpoint and sidecar files
+        (whose ``add``/``remove`` statistics and DML predicates can hold plaintext), then the
+        data files the latest version does not reference (:func:`remove_unreferenced_files`:
+        files of older versions, change-data-feed files, deletion vector files; a new file no
+        commit names yet is kept, another writer may be about to commit it). On an object store
+        it sets a zero log and file retention and vacuums through the engine instead.
 
-        Touches: the table at ``path`` (its properties, ``_delta_log`` and data files).
+        Touches: the table at ``path`` (``_delta_log`` and data files; its properties on object stores).
 
         Raises:
             UnsupportedTableFeatureError: The table has deletion vectors and the backend cannot
@@ -255,8 +257,11 @@ class DeltaMaintenance(ABC):
         log_before = set(_list_log(path))
         mentioned = set() if is_remote(path) else _mentioned_in_log(path)
         zero = {"delta.logRetentionDuration": "interval 0 seconds", "delta.deletedFileRetentionDuration": "interval 0 seconds"}
-        if any(self.properties(path).get(k) != v for k, v in zero.items()):
-            self.set_properties(path, zero)  # a metadata commit: only once, it conflicts with concurrent appends
+        if is_remote(path) and any(self.properties(path).get(k) != v for k, v in zero.items()):
+            # Locally the old log files and unreferenced data files are removed here, not by the
+            # engine's retention-bound clean-up, so no metadata commit is made: it would fail every
+            # concurrent append (a streaming ingest stops on a metadata change).
+            self.set_properties(path, zero)
         self.checkpoint(path)
         removed = set(self.cleanup_log(path))
         if not is_remote(path):
@@ -318,10 +323,12 @@ def remove_unreferenced_files(path: str, *, dry_run: bool = True, mentioned: set
     from governance import delta_commit
 
     root = Path(local_path(path))
+    # The log is read before the live files: a file another writer commits in between is then
+    # either live, or unnamed and new (kept), never "named but not live".
+    seen = (mentioned or set()) | _mentioned_in_log(path)
     live_adds = delta_commit.snapshot_adds(path, delta_commit.latest_version(path)).values()
     live = {os.path.realpath(os.path.join(root, unquote(str(a["path"])))) for a in live_adds}
     dv_live = any(a.get("deletionVector") for a in live_adds)
-    seen = (mentioned or set()) | _mentioned_in_log(path)
     now = time.time()
     removed, kept = [], []
     for p in sorted(root.rglob("*")):

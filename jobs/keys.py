@@ -132,7 +132,10 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
         km = KeyManager(open_provider(settings, "revealer"), tables)
         try:
             with ctx.progress.task("reencrypt"):
-                res = reencrypt_table(ctx.spark, km, path, dry_run=not args.apply)
+                from governance.retry import with_conflict_retries
+
+                res = with_conflict_retries(lambda: reencrypt_table(ctx.spark, km, path, dry_run=not args.apply),
+                                            what=f"keys reencrypt {path}", attempts=settings.engine.commit_attempts)
         finally:
             km.forget()
         ctx.out.table([{"column": c.column, "tokens to re-key": c.tokens_to_rekey, "encrypted to re-key": c.encrypted_to_rekey,

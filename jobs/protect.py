@@ -10,9 +10,10 @@ from governance.keys.base import NoKeyAccess
 from governance.keys.manager import KeyManager, key_tables, open_provider
 from governance.lake import locate_table
 from governance.policy import load_policy
-from governance.protection.apply import apply_plan
+from governance.protection.apply import ProtectResult, apply_plan
 from governance.protection.history import purge_plaintext_history
 from governance.protection.plan import ProtectPlan, build_plan
+from governance.retry import with_conflict_retries
 
 HELP = "protect sensitive columns of a table by policy (dry-run plan unless --apply)"
 DESCRIPTION = (
@@ -68,8 +69,15 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
     if work:
         km = KeyManager(open_provider(settings, "protector"), tables)
         try:
+            first = [plan]
+
+            def attempt() -> ProtectResult:
+                # a retry re-reads the table: another writer changed the files the last attempt read
+                p = first.pop() if first else build_plan(ctx.spark, settings, policy, path, keys=readonly)
+                return apply_plan(ctx.spark, p, km, description=f"protect {len(p.work)} column(s)")
+
             with ctx.progress.task("protect", total=len(work)) as t:
-                result = apply_plan(ctx.spark, plan, km, description=f"protect {len(work)} column(s)")
+                result = with_conflict_retries(attempt, what=f"protect {path}", attempts=settings.engine.commit_attempts)
                 t.advance(len(work))
         finally:
             km.forget()
@@ -91,9 +99,9 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
                       f"({result.rows} rows read at version {result.previous_version})")
         if result.caught_up_rows:
             ctx.out.print(f"  {result.caught_up_rows} row(s) other writers appended meanwhile were protected too (catch-up)")
-        if result.appended_after_rows:
-            ctx.out.print(f"  every row through version {result.protected_through} is protected; other writers committed "
-                          f"{result.appended_after_rows} row(s) after it, left as they came: rerun protect, or protect at ingest")
+        after = (f"; other writers committed {result.appended_after_rows} row(s) after it, left as they came: rerun "
+                 "protect, or protect at ingest" if result.appended_after_rows else "")
+        ctx.out.print(f"  every row through version {result.protected_through} is protected{after}")
     else:
         ctx.out.print("nothing to protect: every planned column is already protected or kept")
     if args.purge_history:

@@ -96,7 +96,8 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
         for tp in plan.tables:
             if tp.changes:
                 check_for_job(ctx.settings, tp.path, "retention.apply", table=tp.table)
-    report = apply_plan(ctx.spark, plan, policy, maintenance=ctx.maintenance, audit=ctx.audit, dry_run=not args.apply)
+    report = apply_plan(ctx.spark, plan, policy, maintenance=ctx.maintenance, audit=ctx.audit, dry_run=not args.apply,
+                        commit_attempts=ctx.settings.engine.commit_attempts)
     if report.dry_run:
         ctx.out.print("dry run: nothing changed (add --apply)")
     ctx.out.table([{"table": a.table, "version": a.version, "deleted": a.rows_deleted, "anonymized": a.rows_anonymized,

@@ -7,9 +7,10 @@ the subject's rows, and commits the ``remove`` of the old files and the ``add`` 
 in one transaction through delta-rs (``create_write_transaction``), with no predicate at all.
 Untouched files are not read or written.
 
-Like :func:`governance.safe_write.safe_write`, the commit is verified afterwards (schema
-unchanged, rows = before - removed, from the log statistics) and the table is restored to
-its previous version on a mismatch.
+Like :func:`governance.safe_write.safe_write`, the job's own commit (found by its tag) is
+verified afterwards from its own actions (schema unchanged, exactly the rewritten files removed,
+the kept rows added), so appends other writers commit meanwhile never look like a discrepancy; a
+mismatch is undone by a compensating commit of that commit's actions, never by a RESTORE.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from governance import delta_commit
 from governance.errors import (
     ConcurrentWriteError,
     DataSafetyError,
@@ -111,14 +113,14 @@ def rewrite_files(
         table_path: The Delta table.
         hits: Files holding rows to remove, each with its row mask.
         read_version: The version the masks were computed at (conflicts are detected from it).
-        maintenance: Reads the log for verification and restores on a mismatch.
+        maintenance: The table's maintenance backend (kept for callers; the log is read directly).
         metadata: Extra commit metadata (request id, counts; never identifiers).
 
     Touches: the table's data files (new copies of touched files) and ``_delta_log`` (one commit).
 
     Raises:
         ConcurrentWriteError: Another writer changed the same files first (transient; locate again).
-        RowCountMismatchError, SchemaDriftError: The commit is not what was written; the table was restored.
+        RowCountMismatchError, SchemaDriftError: The commit is not what was written; it was undone.
         UnsupportedTableFeatureError: A file to rewrite carries a deletion vector: a copy of it would bring
             back the rows the vector hides. Purge them first (``purge_deletion_vectors``); nothing is written.
     """
@@ -136,7 +138,6 @@ def rewrite_files(
     dt = DeltaTable(table_path, version=read_version)
     schema_before = dt.schema().to_json()
     partition_cols = list(dt.metadata().partition_columns)
-    before_rows = sum(int(f.num_records or 0) for f in maintenance.files(table_path, version=read_version))
     actions: list[Any] = []
     written: list[str] = []
     removed_rows = 0
@@ -161,8 +162,9 @@ def rewrite_files(
                                      modification_time=now_ms, data_change=True, stats=file_stats(keep)))
         params = {"lakewarden": "erasure", **{k: str(v) for k, v in metadata.items()}, "rows_removed": str(removed_rows),
                   "files_rewritten": str(len(written)), "files_removed": str(len(hits))}
-        props = CommitProperties(custom_metadata={"operationParameters": params},
-                                 max_commit_retries=3)
+        tag = delta_commit.new_tag("erase")
+        props = CommitProperties(custom_metadata={"operationParameters": params, "userMetadata": tag},
+                                 max_commit_retries=10)
         dt.create_write_transaction(actions, mode="append", schema=dt.schema(), partition_by=partition_cols or None,
                                     commit_properties=props)
     except ConcurrentWriteError:
@@ -174,21 +176,29 @@ def rewrite_files(
         if any(w in msg.lower() for w in ("conflict", "concurrent", "transaction failed", "version already exists")):
             raise ConcurrentWriteError(f"{table_path}: another writer committed first; locate again ({msg})") from None
         raise EngineError(f"{table_path}: erasure commit failed: {msg}") from None
-    version = maintenance.version(table_path)
-    after_rows = sum(int(f.num_records or 0) for f in maintenance.files(table_path, version=version))
+    # Verify this job's own commit (other writers may have committed before or after it).
+    try:
+        ours = delta_commit.find_tagged(table_path, after=read_version, tag=tag)
+    except EngineError as exc:
+        raise RowCountMismatchError(str(exc)) from None
+    version = ours.version
+    kept_rows = sum(int(json.loads(a.stats)["numRecords"]) for a in actions if isinstance(a, AddAction) and a.stats)
     problem: DataSafetyError | None = None
-    if DeltaTable(table_path, version=version).schema().to_json() != schema_before:
+    if ours.metadata is not None or DeltaTable(table_path, version=version).schema().to_json() != schema_before:
         problem = SchemaDriftError(f"{table_path}: erasure commit {version} changed the schema")
-    elif after_rows > before_rows - removed_rows or (version == read_version + 1 and after_rows != before_rows - removed_rows):
+    elif {r["path"] for r in ours.removes} != {_rel(table_path, h.file.path) for h in hits}:
+        problem = RowCountMismatchError(f"{table_path}: erasure commit {version} removed other files than the ones it rewrote")
+    elif ours.rows_added != kept_rows:
         problem = RowCountMismatchError(
-            f"{table_path}: erasure commit {version} leaves {after_rows} row(s) where {before_rows - removed_rows} were expected"
+            f"{table_path}: erasure commit {version} added {ours.rows_added} row(s) where {kept_rows} were written"
         )
     if problem is not None:
         try:
-            maintenance.restore(table_path, version - 1)
-            undone = f"the table was restored to version {version - 1}"
+            undo = delta_commit.revert(table_path, ours, tag=tag, reason=type(problem).__name__)
+            undone = f"commit {version} was undone by commit {undo} (other writers' commits were kept)"
         except Exception as exc:  # noqa: BLE001
-            undone = f"restoring FAILED ({type(exc).__name__}); restore version {version - 1} by hand"
+            undone = (f"undoing commit {version} FAILED ({type(exc).__name__}); do not RESTORE the table (other writers "
+                      f"may have committed since): remove the files commit {version} added and add back those it removed")
         raise type(problem)(f"{problem}; {undone}")
     parts = sorted({"/".join(f"{k}={v}" for k, v in h.file.partition_values.items()) for h in hits if h.file.partition_values})
     return RewriteResult(table=table_path, previous_version=read_version, version=version, rows_removed=removed_rows,

@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from governance.retention_policy import RetentionPolicy
+from governance.retry import with_conflict_retries
 from retention.rules.plan import RetentionPlan, anonymized_frame, effective_predicates
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def apply_plan(
     maintenance: "DeltaMaintenance",
     audit: "AuditLog | None" = None,
     dry_run: bool = True,
+    commit_attempts: int = 5,
 ) -> ApplyReport:
     """Apply ``plan`` (built from ``policy``); a dry run (the default) changes nothing.
 
@@ -76,24 +78,30 @@ def apply_plan(
         dele, anon = effective_predicates(tp, policy, today)
         rule_names = [c.rule for c in (tp.delete, tp.anonymize) if c]
         desc = f"retention {', '.join(rule_names)}"
-        if anon and tp.rows_anonymize:
-            from deltalake import DeltaTable
 
-            read_version = maintenance.version(tp.path)
-            df = spark.read.format("delta").option("versionAsOf", read_version).load(tp.path)
-            kept = df.where(F.expr(f"NOT coalesce(({dele}), FALSE)")) if dele and tp.rows_delete else df
-            rule = next(r for r in policy.rules if r.name == tp.anonymize.rule)  # type: ignore[union-attr]
-            types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
-            retype = any(result_is_string(a) and types.get(c) != "string" for c, a in rule.anonymize.items())
-            out = anonymized_frame(kept, tp, policy, anon, salt=os.urandom(16).hex())
-            parts = list(DeltaTable(tp.path).metadata().partition_columns)
-            res = safe_write(spark, out, tp.path, mode="overwrite", partition_by=parts or None, overwrite_schema=retype,
-                             description=desc, maintenance=maintenance, read_version=read_version)
-            version, deleted, anonymized = res.version, tp.rows_delete if dele else 0, tp.rows_anonymize
-        else:
-            assert dele is not None
-            res = safe_delete(spark, tp.path, where=dele, description=desc, maintenance=maintenance)
-            version, deleted, anonymized = res.version, res.rows, 0
+        def write(tp: Any = tp, dele: str | None = dele, anon: str | None = anon, desc: str = desc) -> tuple[int, int, int]:
+            """One verified commit of this table's changes, read afresh (a retry follows a lost race)."""
+            if anon and tp.rows_anonymize:
+                from deltalake import DeltaTable
+
+                read_version = maintenance.version(tp.path)
+                df = spark.read.format("delta").option("versionAsOf", read_version).load(tp.path)
+                kept = df.where(F.expr(f"NOT coalesce(({dele}), FALSE)")) if dele and tp.rows_delete else df
+                rule = next(r for r in policy.rules if r.name == tp.anonymize.rule)  # type: ignore[union-attr]
+                types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
+                retype = any(result_is_string(a) and types.get(c) != "string" for c, a in rule.anonymize.items())
+                out = anonymized_frame(kept, tp, policy, anon, salt=os.urandom(16).hex())
+                parts = list(DeltaTable(tp.path).metadata().partition_columns)
+                res = safe_write(spark, out, tp.path, mode="overwrite", partition_by=parts or None, overwrite_schema=retype,
+                                 description=desc, maintenance=maintenance, read_version=read_version)
+                version, deleted, anonymized = res.version, tp.rows_delete if dele else 0, tp.rows_anonymize
+            else:
+                assert dele is not None
+                res = safe_delete(spark, tp.path, where=dele, description=desc, maintenance=maintenance)
+                version, deleted, anonymized = res.version, res.rows, 0
+            return version, deleted, anonymized
+
+        version, deleted, anonymized = with_conflict_retries(write, what=f"retention apply {tp.table}", attempts=commit_attempts)
         purge = maintenance.purge_history(tp.path, dry_run=False)
         applied = Applied(tp.table, version, deleted, anonymized, len(purge.data_files), len(purge.log_files))
         report.tables.append(applied)
