@@ -30,6 +30,10 @@ class LakeSettings(_Strict):
     root: str = "demo-lake"
     #: Folder under the root that holds Lakewarden's own tables (catalog, audit, usage, ledger).
     system_dir: str = "_lakewarden"
+    #: Seconds a job waits for another Lakewarden job's lock on the same table before exit 75.
+    lock_wait_s: float = Field(default=120.0, ge=0)
+    #: A lock older than this is stale (its owner died on another machine) and is broken.
+    lock_stale_after_s: float = Field(default=6 * 3600.0, gt=0)
 
 
 class EngineSettings(_Strict):

@@ -91,6 +91,10 @@ class ConcurrentWriteError(EngineError):
     exit_code = 75
 
 
+class TableLockedError(ConcurrentWriteError):
+    """Another Lakewarden job holds the table's lock (a live owner); retry when it has finished."""
+
+
 class KeyProviderError(LakewardenError):
     """Base for key-provider failures ."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from pathlib import Path
 
@@ -134,8 +135,11 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
             with ctx.progress.task("reencrypt"):
                 from governance.retry import with_conflict_retries
 
-                res = with_conflict_retries(lambda: reencrypt_table(ctx.spark, km, path, dry_run=not args.apply),
-                                            what=f"keys reencrypt {path}", attempts=settings.engine.commit_attempts)
+                from governance.locks import table_lock
+
+                with table_lock(settings, path, job="keys reencrypt") if args.apply else contextlib.nullcontext():
+                    res = with_conflict_retries(lambda: reencrypt_table(ctx.spark, km, path, dry_run=not args.apply),
+                                                what=f"keys reencrypt {path}", attempts=settings.engine.commit_attempts)
         finally:
             km.forget()
         ctx.out.table([{"column": c.column, "tokens to re-key": c.tokens_to_rekey, "encrypted to re-key": c.encrypted_to_rekey,

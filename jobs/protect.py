@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+from typing import Any
 
 from governance.context import JobContext
 from governance.feature_policy import check_for_job
+from governance.locks import table_lock
 from governance.keys.base import NoKeyAccess
 from governance.keys.manager import KeyManager, key_tables, open_provider
 from governance.lake import locate_table
@@ -56,16 +59,23 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
     policy = load_policy(args.policy or settings.policy).protection
     tables = key_tables(settings)
     readonly = KeyManager(NoKeyAccess(role="protector", why="dry-run plans read the key table only"), tables)
-    with ctx.progress.task("plan protection"):
-        plan = build_plan(ctx.spark, settings, policy, path, keys=readonly)
-    print_plan(ctx, plan)
+    # --apply holds the table's Lakewarden lock from the plan on (another protect or erase waits)
+    with table_lock(settings, path, job="protect") if args.apply else contextlib.nullcontext():
+        with ctx.progress.task("plan protection"):
+            plan = build_plan(ctx.spark, settings, policy, path, keys=readonly)
+        print_plan(ctx, plan)
+        if not args.apply:
+            ctx.out.print(f"dry run: {len(plan.work)} column(s) would change; nothing was written. Rerun with --apply.")
+            if args.purge_history:
+                report = purge_plaintext_history(ctx.maintenance, path, dry_run=True)
+                ctx.out.print("with --apply, --purge-history would then: " + report.statement())
+            return 0
+        return _apply(ctx, args, settings, policy, path, plan, readonly, tables)
+
+
+def _apply(ctx: JobContext, args: argparse.Namespace, settings: Any, policy: Any, path: str, plan: ProtectPlan,
+           readonly: KeyManager, tables: Any) -> int:
     work = plan.work
-    if not args.apply:
-        ctx.out.print(f"dry run: {len(work)} column(s) would change; nothing was written. Rerun with --apply.")
-        if args.purge_history:
-            report = purge_plaintext_history(ctx.maintenance, path, dry_run=True)
-            ctx.out.print("with --apply, --purge-history would then: " + report.statement())
-        return 0
     if work:
         km = KeyManager(open_provider(settings, "protector"), tables)
         try:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from governance.context import JobContext
+from governance.locks import table_lock
 
 HELP = "plan and apply retention and anonymization rules; measure k-anonymity"
 DESCRIPTION = (
@@ -97,7 +98,8 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
             if tp.changes:
                 check_for_job(ctx.settings, tp.path, "retention.apply", table=tp.table)
     report = apply_plan(ctx.spark, plan, policy, maintenance=ctx.maintenance, audit=ctx.audit, dry_run=not args.apply,
-                        commit_attempts=ctx.settings.engine.commit_attempts)
+                        commit_attempts=ctx.settings.engine.commit_attempts,
+                        lock=lambda path: table_lock(ctx.settings, path, job="retention apply"))
     if report.dry_run:
         ctx.out.print("dry run: nothing changed (add --apply)")
     ctx.out.table([{"table": a.table, "version": a.version, "deleted": a.rows_deleted, "anonymized": a.rows_anonymized,

@@ -29,6 +29,7 @@ A :class:`FaultInjector` stops the run at a named point, for crash tests.
 from __future__ import annotations
 
 import os
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from governance.errors import (
     UnsupportedTableFeatureError,
     VerificationFailedError,
 )
+from governance.locks import table_lock
 from governance.lake import is_delta, list_tables
 from governance.retention_policy import LegalHold, RetentionPolicy
 from retention.erasure.identifiers import Hasher
@@ -566,9 +568,13 @@ class ErasureRunner:
                     tp.update(state="pending", rows_held=0)
                     tp.pop("hold", None)
                     tp.pop("until", None)
-            for tt in targets:
-                self._erase_table(req, tt)
-            self._purge(req, targets)
+            with contextlib.ExitStack() as held_locks:
+                # every target table, in one order (two runs never wait on each other crosswise)
+                for path in sorted({tt.path for tt in targets}):
+                    held_locks.enter_context(table_lock(self.settings, path, job=f"erase run {req.request_id}"))
+                for tt in targets:
+                    self._erase_table(req, tt)
+                self._purge(req, targets)
             held = {n: tp for n, tp in tables.items() if tp.get("state") == "held" or tp.get("rows_held")}
             if held:
                 req.progress["holds"] = {n: {"hold": tp.get("hold"), "until": tp.get("until")} for n, tp in held.items()}

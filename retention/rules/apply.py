@@ -10,7 +10,10 @@ change is audited. Dry run unless ``dry_run=False``.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -56,6 +59,7 @@ def apply_plan(
     audit: "AuditLog | None" = None,
     dry_run: bool = True,
     commit_attempts: int = 5,
+    lock: "Callable[[str], AbstractContextManager[Any]] | None" = None,
 ) -> ApplyReport:
     """Apply ``plan`` (built from ``policy``); a dry run (the default) changes nothing.
 
@@ -101,8 +105,9 @@ def apply_plan(
                 version, deleted, anonymized = res.version, res.rows, 0
             return version, deleted, anonymized
 
-        version, deleted, anonymized = with_conflict_retries(write, what=f"retention apply {tp.table}", attempts=commit_attempts)
-        purge = maintenance.purge_history(tp.path, dry_run=False)
+        with lock(tp.path) if lock is not None else contextlib.nullcontext():
+            version, deleted, anonymized = with_conflict_retries(write, what=f"retention apply {tp.table}", attempts=commit_attempts)
+            purge = maintenance.purge_history(tp.path, dry_run=False)
         applied = Applied(tp.table, version, deleted, anonymized, len(purge.data_files), len(purge.log_files))
         report.tables.append(applied)
         if audit is not None:

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import base64
 import os
+import random
 import re
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +28,7 @@ from tests.fixtures.delta_features import run_cli
 from tests.fixtures.lake_scan import grep_lake
 
 pytestmark = pytest.mark.both_engines
+REPO = Path(__file__).resolve().parents[2]
 
 ROWS = 20_000
 POLICY = """protection:
@@ -130,3 +137,102 @@ def test_a_failed_check_is_undone_by_its_own_commit_and_keeps_other_writers_rows
     ids = _every_appended_row_survived(spark, Path(path), appended, fails)
     assert not [i for i in ids if 5_000_000 <= i < 5_000_010], "the failed write's rows are still there"
     assert len([i for i in ids if i < 1000]) == 1000
+
+
+def test_keys_reencrypt_with_an_appender_rekeys_what_it_read_and_keeps_every_append(
+        spark: Any, lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    table = lake.parent / "lake" / "people"
+    rc, out, err = run_cli(capsys, lake, "protect", "people", "--apply")
+    assert rc == 0, err + out
+    old = {r["id"]: r["email"] for r in spark.read.format("delta").load(str(table)).collect()}
+    rc, out, err = run_cli(capsys, lake, "keys", "rotate", "pii")
+    assert rc == 0, err + out
+    app = Appender(str(table), tmp_path)
+    app.wait_for_commits(2)
+    rc, out, err = run_cli(capsys, lake, "keys", "reencrypt", "people", "--apply")
+    assert rc == 0, err + out
+    app.wait_for_commits(2)
+    appended, fails = app.stop()
+    _every_appended_row_survived(spark, table, appended, fails)
+    now = {r["id"]: r["email"] for r in spark.read.format("delta").load(str(table)).collect()}
+    rekeyed = [i for i in old if now[i] != old[i] and now[i].startswith("lw1:tok:pii.2")]
+    assert len(rekeyed) == len(old), f"{len(old) - len(rekeyed)} token(s) not moved to the new key"
+
+
+def test_erase_run_with_an_appender_removes_the_subject_and_keeps_every_append(
+        spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.integration.test_erase_e2e import NEEDLES, build_lake, make_runner, new_request
+
+    elake = build_lake(spark, tmp_path, monkeypatch)
+    customers = Path(elake.tables["customers"])
+    app = Appender(str(customers), tmp_path)
+    app.wait_for_commits(2)
+    runner, provider = make_runner(spark, elake)
+    out = runner.run(new_request(elake, runner, provider), apply=True)
+    app.wait_for_commits(2)
+    appended, fails = app.stop()
+    assert out.request.state == "done"
+    assert out.request.progress["tables"]["customers"]["rows_removed"] == 1
+    ids = [r[0] for r in spark.read.format("delta").load(str(customers)).select("customer_id").collect()]
+    assert not fails, fails
+    assert not set(appended) - set(ids), "appended rows were lost"
+    assert grep_lake(elake.root, NEEDLES) == []
+
+
+# -- kill -9 while another writer appends -------------------------------------------------------
+
+def _cli_process(cfg: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-m", "jobs.cli", "--config", str(cfg), "--quiet", *args], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _kill_after(proc: subprocess.Popen[str], delay: float) -> str:
+    """kill -9 ``proc`` after ``delay`` seconds (or let it finish first); says which happened."""
+    try:
+        proc.wait(timeout=delay)
+        return f"finished (exit {proc.returncode}) before the kill at {delay:.1f}s"
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        return f"killed at {delay:.1f}s"
+
+
+@pytest.mark.parametrize("command", ["protect", "retention", "erase"])
+def test_kill_9_while_another_writer_appends_loses_no_row_and_the_rerun_finishes_clean(
+        spark: Any, lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
+    table = lake.parent / "lake" / "people"
+    seed = int.from_bytes(os.urandom(2), "big")
+    delay = random.Random(seed).uniform(0.7, 1.8)
+    before = {r["id"]: r for r in spark.read.format("delta").load(str(table)).collect()}
+    due = {i for i, r in before.items() if (date.today() - r["joined"]).days > 1825}
+    args = {"protect": ["protect", "people", "--apply", "--purge-history"],
+            "retention": ["retention", "apply", "--apply"]}.get(command)
+    if command == "erase":
+        rc, out, err = run_cli(capsys, lake, "erase", "request", "--subject", "EMAIL_ADDRESS=person17@example.com")
+        assert rc == 0, err
+        args = ["erase", "run", out.split()[-1], "--apply"]
+    assert args is not None
+    # the dry run of the same command (engine start, read, plan) sets the scale of the kill point:
+    # somewhere from the plan to past the commit and the purge
+    t0 = time.monotonic()
+    dry = _cli_process(lake, *[a for a in args if a != "--apply" and a != "--purge-history"])
+    assert dry.wait(timeout=600) == 0, dry.stderr.read() if dry.stderr else ""
+    delay *= time.monotonic() - t0
+    app = Appender(str(table), tmp_path)
+    app.wait_for_commits(2)
+    what = _kill_after(_cli_process(lake, *args), delay)
+    print(f"kill test {command}: seed {seed}, {what}", file=sys.__stderr__)
+    rc, out, err = run_cli(capsys, lake, *args)  # the rerun, while the other writer still appends
+    assert rc == 0, f"seed {seed}, {what}: {err}{out}"
+    app.wait_for_commits(2)
+    appended, fails = app.stop()
+    ids = _every_appended_row_survived(spark, table, appended, fails)
+    after = {r["id"]: r for r in spark.read.format("delta").load(str(table)).collect()}
+    gone = {"protect": set(), "retention": due, "erase": {17}}[command]
+    assert {i for i in ids if i < ROWS} == set(before) - gone, f"seed {seed}, {what}: original rows lost or not removed"
+    if command == "protect":
+        assert all(after[i]["email"].startswith("lw1:") for i in before), f"seed {seed}, {what}: plaintext left"
+        assert not grep_lake(table, ["person17@example.com", "person19999@example.com"]), f"seed {seed}, {what}"
+    if command == "erase":
+        assert not grep_lake(table, ["person17@example.com"]), f"seed {seed}, {what}"

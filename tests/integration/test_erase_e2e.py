@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from governance.config import Settings
-from governance.maintenance import DeltaRsMaintenance
+from governance.maintenance import get_maintenance
 from retention.erasure.executor import ErasureRunner, FaultInjector, key_access_from_settings
 from retention.erasure.ledger import Ledger
 from retention.erasure.receipt import check_signature, load_receipt
@@ -185,7 +185,7 @@ def make_runner(spark: Any, lake: Lake, *, faults: FaultInjector | None = None, 
     provider = open_provider(lake.settings, "eraser")
     keys = load_or_create(lake.settings, provider)
     runner = ErasureRunner(
-        settings=lake.settings, spark=spark, maintenance=DeltaRsMaintenance(), ledger=Ledger(lake.settings), keys=keys,
+        settings=lake.settings, spark=spark, maintenance=get_maintenance(lake.settings, spark), ledger=Ledger(lake.settings), keys=keys,
         key_access=key_access_from_settings(lake.settings, provider), policy=load_retention(lake.settings),
         audit=AuditLog(make_sink(lake.settings), job="erase"), faults=faults, catalog=[] if catalog is None else catalog,
     )

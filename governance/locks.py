@@ -1,0 +1,149 @@
+"""One Lakewarden job per table at a time: a lock file that survives crashes.
+
+Delta's optimistic concurrency keeps other writers' commits safe; this lock keeps two Lakewarden
+jobs from working on the same table at once (protect + erase, two erasures, retention + erase),
+where one would purge files the other is about to commit, or undo into the other's rewrite.
+
+The lock is a file ``<root>/<system_dir>/locks/<table hash>.lock`` created exclusively, holding
+its owner: job, table, host, pid and start time. A job that finds it waits (``lake.lock_wait_s``),
+then fails with :class:`TableLockedError` (exit 75) naming the owner. A lock is *stale*, and is
+broken with a warning, when its owner's process is gone (same host) or it is older than
+``lake.lock_stale_after_s`` (another host). Breaking is an atomic rename, so two jobs cannot both
+break the same stale lock and both proceed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from governance.config import Settings
+from governance.errors import TableLockedError
+from governance.lake import is_remote, local_path
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LockOwner:
+    """Who holds a table lock."""
+
+    job: str
+    table: str
+    host: str
+    pid: int
+    started: float
+
+    def describe(self, now: float | None = None) -> str:
+        age = (now or time.time()) - self.started
+        return f"job {self.job!r} (pid {self.pid} on {self.host}, for {age:.0f}s)"
+
+
+def _lock_file(settings: Settings, table: str) -> Path:
+    digest = hashlib.sha256(table.rstrip("/").encode()).hexdigest()[:24]
+    return Path(local_path(settings.system_root), "locks", f"{digest}.lock")
+
+
+def _read_owner(p: Path) -> LockOwner | None:
+    try:
+        d = json.loads(p.read_text(encoding="utf-8"))
+        return LockOwner(job=str(d["job"]), table=str(d["table"]), host=str(d["host"]), pid=int(d["pid"]),
+                         started=float(d["started"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stale(owner: LockOwner | None, p: Path, stale_after_s: float) -> str | None:
+    """Why the lock at ``p`` is stale (None: it is live)."""
+    now = time.time()
+    if owner is None:
+        # torn or unreadable: stale once it is older than a few seconds (a writer may be mid-write)
+        try:
+            age = now - p.stat().st_mtime
+        except FileNotFoundError:
+            return "it is gone"
+        return "its owner record is unreadable" if age > 5 else None
+    if owner.host == socket.gethostname() and not _alive(owner.pid):
+        return f"its owner {owner.describe(now)} is no longer running"
+    if now - owner.started > stale_after_s:
+        return f"it is older than lake.lock_stale_after_s ({stale_after_s:.0f}s): {owner.describe(now)}"
+    return None
+
+
+@contextmanager
+def table_lock(settings: Settings, table: str, *, job: str, wait_s: float | None = None) -> Iterator[LockOwner | None]:
+    """Hold the Lakewarden lock of ``table`` while the block runs.
+
+    Touches: ``<root>/<system_dir>/locks/`` (one small file while held). Tables of a lake on an
+    object store are not locked here (their commits are still checked for conflicts).
+
+    Args:
+        settings: Lake settings (where the locks live, how long to wait, when a lock is stale).
+        table: The table path.
+        job: The job taking the lock (shown to whoever waits for it).
+        wait_s: Seconds to wait for a live owner (default ``lake.lock_wait_s``).
+
+    Raises:
+        TableLockedError: Another live Lakewarden job held the lock for the whole wait (exit 75).
+    """
+    if is_remote(settings.lake.root):
+        yield None
+        return
+    p = _lock_file(settings, table)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    me = LockOwner(job=job, table=table, host=socket.gethostname(), pid=os.getpid(), started=time.time())
+    deadline = time.monotonic() + (settings.lake.lock_wait_s if wait_s is None else wait_s)
+    delay = 0.05
+    while True:
+        try:
+            fd = os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            owner = _read_owner(p)
+            why = _stale(owner, p, settings.lake.lock_stale_after_s)
+            if why is not None:
+                grave = p.with_name(f"{p.name}.stale-{uuid.uuid4().hex[:8]}")
+                try:
+                    os.rename(p, grave)  # only one breaker wins; the others see the new lock or none
+                    grave.unlink(missing_ok=True)
+                    log.warning("%s: broke a stale Lakewarden lock (%s)", table, why)
+                except FileNotFoundError:
+                    pass
+                continue
+            if time.monotonic() >= deadline:
+                who = owner.describe() if owner is not None else "an owner still writing its record"
+                raise TableLockedError(
+                    f"{table}: another Lakewarden job holds this table: {who}; it was not interrupted. "
+                    f"Rerun when it has finished (waited {settings.lake.lock_wait_s if wait_s is None else wait_s:.0f}s, "
+                    f"lake.lock_wait_s; lock file {p})"
+                )
+            time.sleep(delay)
+            delay = min(1.0, delay * 2)
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"job": me.job, "table": me.table, "host": me.host, "pid": me.pid, "started": me.started}, fh)
+        break
+    try:
+        yield me
+    finally:
+        owner = _read_owner(p)
+        if owner is not None and (owner.pid, owner.host, owner.started) == (me.pid, me.host, me.started):
+            p.unlink(missing_ok=True)
