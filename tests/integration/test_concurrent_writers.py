@@ -63,6 +63,27 @@ def lake(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return cfg
 
 
+@pytest.fixture
+def appender(tmp_path: Path) -> Any:
+    """Start an appender process on a table; every one started is stopped at teardown, pass or fail."""
+    started: list[Appender] = []
+
+    def start(table: str) -> Appender:
+        app = Appender(table, tmp_path)
+        started.append(app)
+        app.wait_for_commits(2)
+        return app
+
+    yield start
+    for app in started:
+        if app.proc.poll() is None:
+            app.stop_file.touch()
+            try:
+                app.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                app.proc.kill()
+
+
 def _ids(spark: Any, path: Path, version: int | None = None) -> list[int]:
     reader = spark.read.format("delta")
     if version is not None:
@@ -80,10 +101,9 @@ def _every_appended_row_survived(spark: Any, table: Path, appended: list[int], f
 
 
 def test_protect_with_an_appender_protects_every_row_it_covered_and_loses_none(
-        spark: Any, lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        spark: Any, appender: Any, lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     table = lake.parent / "lake" / "people"
-    app = Appender(str(table), tmp_path)
-    app.wait_for_commits(2)
+    app = appender(str(table))
     rc, out, err = run_cli(capsys, lake, "protect", "people", "--apply")
     assert rc == 0, err + out
     app.wait_for_commits(2)  # the other writer keeps going after protect returns
@@ -109,12 +129,11 @@ def test_protect_with_an_appender_protects_every_row_it_covered_and_loses_none(
 
 
 def test_retention_apply_with_an_appender_deletes_only_due_rows_and_keeps_every_append(
-        spark: Any, lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        spark: Any, appender: Any, lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     table = lake.parent / "lake" / "people"
     due = spark.read.format("delta").load(str(table)).where("joined < date_sub(current_date(), 1825)").count()
     assert due > 0
-    app = Appender(str(table), tmp_path)
-    app.wait_for_commits(2)
+    app = appender(str(table))
     rc, out, err = run_cli(capsys, lake, "retention", "apply", "--apply")
     app.wait_for_commits(2)
     appended, fails = app.stop()
@@ -123,11 +142,10 @@ def test_retention_apply_with_an_appender_deletes_only_due_rows_and_keeps_every_
     assert len([i for i in ids if i < ROWS]) == ROWS - due
 
 
-def test_a_failed_check_is_undone_by_its_own_commit_and_keeps_other_writers_rows(spark: Any, tmp_path: Path) -> None:
+def test_a_failed_check_is_undone_by_its_own_commit_and_keeps_other_writers_rows(spark: Any, appender: Any, tmp_path: Path) -> None:
     path = str(tmp_path / "t")
     spark.sql("SELECT id, concat('n', id) AS email FROM range(1000)").write.format("delta").save(path)
-    app = Appender(path, tmp_path)
-    app.wait_for_commits(2)
+    app = appender(path)
     df = spark.sql("SELECT id + 5000000 AS id, concat('m', id) AS email FROM range(10)")
     with pytest.raises(RowCountMismatchError, match=r"undone by commit \d+ \(other writers' commits were kept\)") as exc:
         safe_write(spark, df, path, mode="append", expect=Expectation(rows=11))  # a wrong expectation: the check fails
@@ -140,15 +158,14 @@ def test_a_failed_check_is_undone_by_its_own_commit_and_keeps_other_writers_rows
 
 
 def test_keys_reencrypt_with_an_appender_rekeys_what_it_read_and_keeps_every_append(
-        spark: Any, lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        spark: Any, appender: Any, lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     table = lake.parent / "lake" / "people"
     rc, out, err = run_cli(capsys, lake, "protect", "people", "--apply")
     assert rc == 0, err + out
     old = {r["id"]: r["email"] for r in spark.read.format("delta").load(str(table)).collect()}
     rc, out, err = run_cli(capsys, lake, "keys", "rotate", "pii")
     assert rc == 0, err + out
-    app = Appender(str(table), tmp_path)
-    app.wait_for_commits(2)
+    app = appender(str(table))
     rc, out, err = run_cli(capsys, lake, "keys", "reencrypt", "people", "--apply")
     assert rc == 0, err + out
     app.wait_for_commits(2)
@@ -160,13 +177,12 @@ def test_keys_reencrypt_with_an_appender_rekeys_what_it_read_and_keeps_every_app
 
 
 def test_erase_run_with_an_appender_removes_the_subject_and_keeps_every_append(
-        spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        spark: Any, appender: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.integration.test_erase_e2e import NEEDLES, build_lake, make_runner, new_request
 
     elake = build_lake(spark, tmp_path, monkeypatch)
     customers = Path(elake.tables["customers"])
-    app = Appender(str(customers), tmp_path)
-    app.wait_for_commits(2)
+    app = appender(str(customers))
     runner, provider = make_runner(spark, elake)
     out = runner.run(new_request(elake, runner, provider), apply=True)
     app.wait_for_commits(2)
@@ -200,7 +216,7 @@ def _kill_after(proc: subprocess.Popen[str], delay: float) -> str:
 
 @pytest.mark.parametrize("command", ["protect", "retention", "erase"])
 def test_kill_9_while_another_writer_appends_loses_no_row_and_the_rerun_finishes_clean(
-        spark: Any, lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
+        spark: Any, appender: Any, lake: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
     table = lake.parent / "lake" / "people"
     seed = int.from_bytes(os.urandom(2), "big")
     delay = random.Random(seed).uniform(0.7, 1.8)
@@ -219,8 +235,7 @@ def test_kill_9_while_another_writer_appends_loses_no_row_and_the_rerun_finishes
     dry = _cli_process(lake, *[a for a in args if a != "--apply" and a != "--purge-history"])
     assert dry.wait(timeout=600) == 0, dry.stderr.read() if dry.stderr else ""
     delay *= time.monotonic() - t0
-    app = Appender(str(table), tmp_path)
-    app.wait_for_commits(2)
+    app = appender(str(table))
     what = _kill_after(_cli_process(lake, *args), delay)
     print(f"kill test {command}: seed {seed}, {what}", file=sys.__stderr__)
     rc, out, err = run_cli(capsys, lake, *args)  # the rerun, while the other writer still appends

@@ -9,6 +9,8 @@ from deltalake import DeltaTable, write_deltalake
 from governance.errors import NullingDetectedError, RowCountMismatchError, SchemaDriftError
 from governance.safe_write import Expectation, safe_delete, safe_write
 
+pytestmark = pytest.mark.both_engines
+
 NOT_NULL_SCHEMA = pa.schema(
     [pa.field("id", pa.int64(), nullable=False), pa.field("name", pa.string()), pa.field("amount", pa.float64())]
 )
@@ -21,7 +23,7 @@ def not_null_table(tmp_path: Path) -> str:
     return path
 
 
-def test_sail_really_drops_an_extra_column_on_a_not_null_table(spark, not_null_table: str) -> None:
+def test_sail_really_drops_an_extra_column_on_a_not_null_table(spark, embedded_only: None, not_null_table: str) -> None:
     # The trap itself, without Lakewarden: the append succeeds and the column is gone.
     spark.createDataFrame([(3, "c", 3.0, "kept?")], "id long, name string, amount double, extra string") \
         .write.format("delta").mode("append").save(not_null_table)
