@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from governance.audit_anchor import AnchorHead, AuditAnchor, check_anchor
 from governance.config import Settings
 from governance.errors import AuditIntegrityError, ConfigError
 from governance.lake import is_remote, local_path, read_delta_rows
@@ -226,10 +227,12 @@ def current_actor() -> str:
 class AuditLog:
     """The hash-chained audit log of one lake, as seen by one job."""
 
-    def __init__(self, sink: AuditSink, *, job: str, actor: str | None = None) -> None:
+    def __init__(self, sink: AuditSink, *, job: str, actor: str | None = None, anchor: "AuditAnchor | None" = None) -> None:
         self.sink = sink
         self.job = job
         self.actor = actor or current_actor()
+        #: Where the chain head is recorded outside the lake after every append (None: not anchored).
+        self.anchor = anchor
 
     def append(
         self,
@@ -261,6 +264,8 @@ class AuditLog:
             )
             entry = AuditEntry(**{**asdict(entry), "hash": entry.compute_hash()})
             self.sink.append(entry)
+            if self.anchor is not None:
+                self.anchor.write(AnchorHead(seq=entry.seq, hash=entry.hash, ts=entry.ts, log=self.sink.location))
             return entry
 
     def entries(self) -> list[AuditEntry]:
@@ -268,8 +273,17 @@ class AuditLog:
         return self.sink.read_all()
 
     def verify(self) -> VerifyReport:
-        """Check the chain; each problem names the entry (its ``seq``) and what is wrong."""
-        return verify_entries(self.sink.read_all())
+        """Check the chain, and its head against the anchor; each problem names the entry and what is wrong.
+
+        Without an anchor only the chain itself is checked (removed, edited or reordered entries).
+        With one, a deleted log, a removed tail, a rewritten head and a missing anchor are found too.
+        """
+        entries = self.sink.read_all()
+        report = verify_entries(entries)
+        if self.anchor is not None:
+            head = self.anchor.read()
+            report.problems += check_anchor(entries, head, log=self.sink.location, anchor=self.anchor.location)
+        return report
 
 
 def verify_entries(entries: list[AuditEntry]) -> VerifyReport:

@@ -68,6 +68,8 @@ class AuditSettings(_Strict):
     sink: Literal["delta", "jsonl"] = "delta"
     #: Path of the audit table or file; default ``<root>/<system_dir>/audit``.
     path: str | None = None
+    #: Folder outside the lake for the signed chain-head file (keys.provider local).
+    anchor_dir: str = "~/.lakewarden/anchors"
 
 
 class LocalKeySettings(_Strict):
@@ -90,6 +92,8 @@ class VaultSettings(_Strict):
     role_id_file: str | None = None
     secret_id_file: str | None = None
     timeout_s: float = Field(default=10.0, gt=0)
+    #: KV v2 mount holding the audit chain's head (``anchors/<lake id>``), written by every job role.
+    audit_kv_mount: str = "lakewarden-audit"
 
 
 class KeySettings(_Strict):

@@ -39,7 +39,9 @@ class JobContext:
     @cached_property
     def audit(self) -> AuditLog:
         """The lake's audit log, with entries attributed to this job."""
-        return AuditLog(make_sink(self.settings), job=self.job)
+        from governance.audit_anchor import make_anchor
+
+        return AuditLog(make_sink(self.settings), job=self.job, anchor=make_anchor(self.settings, job=self.job))
 
     @cached_property
     def maintenance(self) -> DeltaMaintenance:

@@ -399,6 +399,7 @@ def _remove_stale_log_files(path: str) -> list[str]:
         if p.is_file() and v is not None and v < cp_version:
             _unlink_with_checksum(p)
             removed.append(str(p))
+    _repair_last_checkpoint(log)
     sidecars = log / "_sidecars"
     if sidecars.is_dir():
         keep = _referenced_sidecars(log, cp_version)
@@ -407,6 +408,30 @@ def _remove_stale_log_files(path: str) -> list[str]:
                 _unlink_with_checksum(p)
                 removed.append(str(p))
     return removed
+
+
+def _repair_last_checkpoint(log: Path) -> None:
+    """Point ``_last_checkpoint`` at the newest checkpoint still there.
+
+    Another writer may finish an older checkpoint (delta-rs writes one every 100 commits) after the
+    newer one was written and the older files were removed; its hint then names a removed file and
+    readers fall back to a replay from version 0, which is gone.
+    """
+    last = log / "_last_checkpoint"
+    try:
+        hinted = int(json.loads(last.read_text(encoding="utf-8"))["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    single = sorted(int(p.name[:20]) for p in log.glob("*.checkpoint.parquet") if p.name[:20].isdigit())
+    if not single or hinted in single or any(log.glob(f"{hinted:020d}.checkpoint.*")):
+        return
+    newest = single[-1]
+    tmp = log / f".last_checkpoint.{os.getpid()}.tmp"
+    import pyarrow.parquet as pq
+
+    size = pq.ParquetFile(log / f"{newest:020d}.checkpoint.parquet").metadata.num_rows
+    tmp.write_text(json.dumps({"version": newest, "size": size}), encoding="utf-8")
+    os.replace(tmp, last)
 
 
 def _remove_unreferenced_change_data(maint: DeltaMaintenance, path: str) -> list[str]:

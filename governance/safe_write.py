@@ -407,7 +407,7 @@ def safe_write(
 
 
 #: Engine messages that mean another writer committed first (Sail, delta-spark, delta-rs).
-_CONFLICT_MARKERS = ("concurrent", "conflict", "failed to commit transaction", "version already exists",
+_CONFLICT_MARKERS = ("concurrent", "conflict", "failed to commit transaction", "version already exists", "missing commit file",
                      "transaction failed", "concurrentappend", "concurrentdelete", "metadatachanged",
                      "protocolchanged", "concurrenttransaction")
 

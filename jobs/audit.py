@@ -12,7 +12,8 @@ HELP = "show the audit log or verify its hash chain"
 DESCRIPTION = (
     "The audit log records every action that reads plaintext, changes a table, touches a key or "
     "answers a request. 'verify' recomputes the hash chain and names any entry that was removed, "
-    "reordered or edited (exit code 9)."
+    "reordered or edited, and compares its head with the anchor kept outside the lake (the key server, "
+    "or a signed file): a deleted log, a removed tail, a rewritten head or a missing anchor fail too (exit code 9)."
 )
 
 
@@ -33,7 +34,8 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
             raise AuditIntegrityError(
                 f"{ctx.audit.sink.location}: audit chain broken in {len(report.problems)} place(s) among {report.entries} entries"
             )
-        ctx.out.print(f"audit log intact: {report.entries} entries verified ({ctx.audit.sink.location})")
+        anchored = f"; its head matches the anchor at {ctx.audit.anchor.location}" if ctx.audit.anchor is not None else ""
+        ctx.out.print(f"audit log intact: {report.entries} entries verified ({ctx.audit.sink.location}){anchored}")
         return 0
     entries = ctx.audit.entries()[-args.limit:]
     if args.json_out:

@@ -12,7 +12,7 @@ from typing import Any
 
 from governance.config import load_settings
 from governance.context import JobContext
-from governance.errors import EXIT_CODES, LakewardenError
+from governance.errors import EXIT_CODES, ConcurrentWriteError, LakewardenError
 from governance.progress import Output, Progress, auto_mode
 
 #: The commands, in the order ``--help`` lists them, and the module implementing each.
@@ -143,6 +143,12 @@ def main(argv: list[str] | None = None, *, default_engine: str | None = None) ->
         if debug:
             traceback.print_exc()
         first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        if "missing commit file" in first.lower():
+            # the engine listed the table's log while another writer's checkpoint or a purge replaced
+            # its older files: nothing was written by this run
+            print(f"lakewarden {args.command}: error: a table's Delta log changed while it was being read ({first}); "
+                  "nothing was written. Rerun (transient: retrying later may succeed)", file=sys.stderr)
+            return ConcurrentWriteError.exit_code
         print(
             f"lakewarden {args.command}: internal error: {type(exc).__name__}: {first} (run with --debug for the traceback)",
             file=sys.stderr,

@@ -82,11 +82,13 @@ def role_policies(settings: VaultSettings) -> dict[str, str]:
     ])
     eraser = _path(m, "hmac", n["index"], upd, "find a data subject's keys by reference; destruction happens in the key table")
     classifier = "# classification needs no key at all: no transit path is granted\n"
+    anchor = (f'# every job appends to the audit log and records its head here, outside the lake\n'
+              f'path "{settings.audit_kv_mount}/data/anchors/*" {{\n  capabilities = ["create", "update", "read"]\n}}\n')
     return {
-        "classifier": classifier + _SELF,
-        "protector": protector + _SELF,
-        "revealer": revealer + _SELF,
-        "eraser": eraser + _SELF,
+        "classifier": classifier + anchor + _SELF,
+        "protector": protector + anchor + _SELF,
+        "revealer": revealer + anchor + _SELF,
+        "eraser": eraser + anchor + _SELF,
     }
 
 
@@ -151,6 +153,8 @@ def _bootstrap(client: hvac.Client, s: VaultSettings, credentials_dir: str | Non
     mounts = mounts.get("data", mounts)
     if f"{s.transit_mount}/" not in mounts:
         client.sys.enable_secrets_engine("transit", path=s.transit_mount)
+    if f"{s.audit_kv_mount}/" not in mounts:
+        client.sys.enable_secrets_engine("kv", path=s.audit_kv_mount, options={"version": "2"})
     auths = client.sys.list_auth_methods()
     auths = auths.get("data", auths)
     if f"{s.approle_mount}/" not in auths:

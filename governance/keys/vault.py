@@ -293,6 +293,21 @@ class VaultKeyProvider(KeyProvider):
         self._public = None
         return int(self._read_key(kek)["latest_version"])
 
+    def kv_write(self, mount: str, path: str, data: dict[str, Any]) -> None:
+        """Write a KV v2 secret (a new version) at ``mount``/``path`` with this role's token."""
+        self._call("write a KV secret", f"{mount}/data/{path}",
+                   lambda: self._client.secrets.kv.v2.create_or_update_secret(path=path, secret=data, mount_point=mount))
+
+    def kv_read(self, mount: str, path: str) -> dict[str, Any] | None:
+        """The latest version of the KV v2 secret at ``mount``/``path`` (None: there is none)."""
+        try:
+            got = self._call("read a KV secret", f"{mount}/data/{path}",
+                             lambda: self._client.secrets.kv.v2.read_secret_version(
+                                 path=path, mount_point=mount, raise_on_deleted_version=True))
+        except KeyNotFoundError:
+            return None
+        return dict(got["data"]["data"])
+
     def raw_post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """POST any path as this role (used by tests and ``keys bootstrap`` to prove refusals)."""
         resp = self._call(f"POST {path}", path, lambda: self._client.adapter.post(f"/v1/{path}", json=body or {}))
