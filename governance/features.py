@@ -326,6 +326,12 @@ def _fields(schema_string: str) -> list[dict[str, Any]]:
         return []
 
 
+def table_columns(path: str) -> list[str]:
+    """Top-level column names of the Delta table at ``path``, from its newest metadata (log only)."""
+    state, _, _, _ = _replay(_Log(path))
+    return [str(f.get("name")) for f in _fields(state.metadata.get("schemaString") or "{}")]
+
+
 def read_features(path: str) -> TableFeatures:
     """Read the protocol, metadata and feature use of the Delta table at ``path`` from its log.
 

@@ -115,6 +115,9 @@ def _run(args: argparse.Namespace, ctx: JobContext) -> int:
         else:
             r = out.request
             ctx.out.print(f"{r.request_id}: {r.state}; receipt {out.receipt_path}")
+            if r.state == "not_found":
+                ctx.out.print(f"{r.request_id}: NOT FOUND: nothing in the lake matched the identifiers, nothing was erased; "
+                              "the receipt lists what was searched. Check the identifiers (a typo matches nothing).")
     if failures:
         raise failures[0]
     return 0
@@ -164,7 +167,7 @@ def _status(args: argparse.Namespace, ctx: JobContext) -> int:
         rows.append({
             "request": r.request_id, "regulation": r.regulation, "received": r.received.isoformat(),
             "deadline": r.deadline.isoformat(), "state": r.state,
-            "due": ("done" if not r.open else (f"OVERDUE {-days}d" if days < 0 else f"{days}d left")),
+            "due": ((r.state.replace("_", " ")) if not r.open else (f"OVERDUE {-days}d" if days < 0 else f"{days}d left")),
             "hold": ",".join(sorted({str(h.get('hold')) for h in r.progress.get("holds", {}).values()})),
             "rows_removed": sum(int(t.get("rows_removed", 0)) for t in r.progress.get("tables", {}).values()),
         })

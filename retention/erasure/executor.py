@@ -384,6 +384,7 @@ class ErasureRunner:
                     tp["until"] = max(h.until for h in row_holds).isoformat()
                 tp.setdefault("version_before", loc.version)
                 tp.setdefault("version_after", loc.version)
+                tp["columns_searched"] = sorted({t.column for t in tt.targets})
                 tables[tt.name] = tp
                 self._record(req, "erasing", f"{tp['state']} {tt.name}")
                 return
@@ -539,11 +540,11 @@ class ErasureRunner:
             LegalHoldError: A hold kept part of the subject's data (request left ``blocked``).
             VerificationFailedError: The scan still found the subject (request ``verify_failed``).
         """
-        if req.state == "done":
+        if req.state in ("done", "not_found"):
             return RunOutcome(request=req, dry_run=False, receipt_path=req.progress.get("receipt"))
         if not apply:
             return RunOutcome(request=req, dry_run=True, planned=self.plan(req))
-        from retention.erasure.receipt import write_receipt
+        from retention.erasure.receipt import load_receipt, write_receipt
 
         if req.state == "verify_failed":  # the subject came back (or was missed): look everywhere again
             for tp in req.progress.get("tables", {}).values():
@@ -612,6 +613,8 @@ class ErasureRunner:
             self.faults.hit("before_receipt")
             path = write_receipt(self.settings, req, self.keys, alg=self.policy.erasure.signing)
             req.progress["receipt"] = path
-            req = self._record(req, "done", "done")
+            # a subject found nowhere is its own end state: the receipt says what was searched, never "done"
+            final = "done" if load_receipt(path)["matched"] else "not_found"
+            req = self._record(req, final, final)
             self._audit("erase.receipt", req, details={"receipt": os.path.basename(path)})
         return RunOutcome(request=req, dry_run=False, receipt_path=req.progress.get("receipt"))

@@ -28,7 +28,7 @@ from governance.lake import read_delta_rows
 Regulation = Literal["gdpr", "ccpa"]
 REGULATIONS: tuple[str, ...] = ("gdpr", "ccpa")
 #: Request states, in the order a request moves through them.
-STATES: tuple[str, ...] = ("received", "erasing", "erased", "purged", "keys_destroyed", "verified", "done")
+STATES: tuple[str, ...] = ("received", "erasing", "erased", "purged", "keys_destroyed", "verified", "done", "not_found")
 #: States outside the normal order.
 SIDE_STATES: tuple[str, ...] = ("blocked", "verify_failed", "failed")
 
@@ -86,8 +86,8 @@ class ErasureRequest:
 
     @property
     def open(self) -> bool:
-        """True until the request is done."""
-        return self.state != "done"
+        """True until the request is done (erased, or closed as found nowhere)."""
+        return self.state not in ("done", "not_found")
 
     def all_ids(self) -> list[dict[str, Any]]:
         """The request's identifiers plus those derived through link columns (hashes only)."""

@@ -46,6 +46,7 @@ def build_receipt(req: ErasureRequest) -> dict[str, Any]:
             "files_rewritten": int(tp.get("files_rewritten", 0)),
             "files_removed": int(tp.get("files_removed", 0)),
             "partitions": tp.get("partitions", []),
+            "columns_searched": list(tp.get("columns_searched", [])),
             "history_purged": bool(purged),
             "old_data_files_deleted": int(purged.get("data_files", 0)),
             "log_files_deleted": int(purged.get("log_files", 0)),
@@ -67,8 +68,12 @@ def build_receipt(req: ErasureRequest) -> dict[str, Any]:
             f"removed {rows} row(s) from {sum(1 for t in tables if t['rows_removed'])} table(s), destroyed {keys} "
             f"per-subject key(s); a scan of every file under the lake found none of the subject's identifiers"
             if matched else
-            "no data in the lake matched the subject's identifiers; a scan of every file under the lake found none of them"
+            f"NOT FOUND: no data in the lake matched the subject's identifiers. Searched {len(tables)} table(s) "
+            f"({', '.join(t['table'] for t in tables) or 'none'}) in {sum(len(t['columns_searched']) for t in tables)} "
+            "column(s) at the versions listed, and a scan of every file under the lake found none of them. "
+            "Nothing was erased: check the identifiers"
         ),
+        "outcome": "erased" if matched else "not_found",
         "tables": tables,
         "rows_removed": rows,
         "files_rewritten": sum(t["files_rewritten"] for t in tables),

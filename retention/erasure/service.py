@@ -47,6 +47,57 @@ def _token_hashes(manager: Any, hasher: Hasher, idents: list[Identifier]) -> lis
     return sorted(out)
 
 
+def known_entities(settings: "Settings") -> set[str]:
+    """Entity names a subject key may use: the erasure normalizers' and every configured recognizer's."""
+    from retention.erasure.identifiers import ENTITY_KINDS
+
+    names = set(ENTITY_KINDS)
+    try:
+        from classification.registry import build_pattern_recognizers, load_recognizer_config
+
+        for r in build_pattern_recognizers(load_recognizer_config(settings.recognizers)):
+            names.update(r.supported_entities)
+    except Exception:  # noqa: BLE001 - a broken recognizer file is reported by classify, not here
+        pass
+    return names
+
+
+def lake_columns(settings: "Settings") -> set[str]:
+    """Top-level column names of every Delta table under the lake root (read from their logs)."""
+    from governance.features import table_columns
+    from governance.lake import list_tables
+
+    out: set[str] = set()
+    for path in list_tables(settings.lake.root, system_dir=settings.lake.system_dir):
+        try:
+            out.update(table_columns(path))
+        except Exception:  # noqa: BLE001 - an unreadable table is named by the run that reads it
+            continue
+    return out
+
+
+def check_subject_keys(idents: list[Identifier], *, entities: set[str], columns: set[str]) -> None:
+    """Refuse a key that is neither a known entity nor a column of any table (a typo would erase nothing).
+
+    Raises:
+        InputError: Names the key, the closest valid choices and where the choices come from.
+    """
+    import difflib
+
+    for i in idents:
+        if i.is_entity or i.key in columns:
+            continue
+        choices = sorted(entities) + sorted(columns)
+        near = difflib.get_close_matches(i.key, choices, n=3, cutoff=0.5) or difflib.get_close_matches(
+            i.key.upper(), sorted(entities), n=3, cutoff=0.4)
+        hint = f" Did you mean {' or '.join(near)}?" if near else ""
+        raise InputError(
+            f"subject identifier key {i.key!r} is neither an entity the recognizers know nor a column of any table in the "
+            f"lake, so it could match nothing.{hint} Valid entities: {', '.join(sorted(entities))}; columns: "
+            f"{', '.join(sorted(columns)[:40]) or 'none'}{' ...' if len(columns) > 40 else ''}"
+        )
+
+
 def create_request(
     settings: "Settings",
     *,
@@ -71,13 +122,16 @@ def create_request(
     Touches: the ledger (one append).
 
     Raises:
-        InputError: Malformed identifier, unknown regulation, received date in the future.
+        InputError: Malformed identifier, a key that is neither a known entity nor a column of the
+            lake, unknown regulation, received date in the future.
     """
     if regulation not in REGULATIONS:
         raise InputError(f"unknown regulation {regulation!r}; valid choices: {', '.join(REGULATIONS)}")
     if received > date.today():
         raise InputError(f"received date {received.isoformat()} is in the future")
-    idents = parse_subject(subject)
+    entities = known_entities(settings)
+    idents = parse_subject(subject, known_entities=entities)
+    check_subject_keys(idents, entities=entities, columns=lake_columns(settings))
     ids = [{"key": i.key, "kind": i.kind, "entity": i.is_entity, "hash": hasher.identifier(i)} for i in idents]
     tokens = _token_hashes(manager, hasher, idents) if manager is not None else []
     refs: list[str] = []

@@ -18,14 +18,45 @@ from tests.fixtures.lake_scan import grep_lake
 from tests.integration.test_erase_e2e import NEEDLES, build_lake, make_runner, new_request
 
 
-def test_subject_matching_nothing_gets_a_receipt_that_says_so(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_subject_found_nowhere_ends_not_found_with_a_receipt_of_what_was_searched(
+        spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     lake = build_lake(spark, tmp_path, monkeypatch, with_keys=False)
     runner, provider = make_runner(spark, lake)
     req = new_request(lake, runner, provider, subject=["EMAIL_ADDRESS=nobody.here@nowhere.test"])
     out = runner.run(req, apply=True)
+    assert out.request.state == "not_found" and not out.request.open
     doc = load_receipt(out.receipt_path)
-    assert doc["matched"] is False and doc["rows_removed"] == 0
-    assert "no data in the lake matched" in doc["statement"]
+    assert doc["matched"] is False and doc["outcome"] == "not_found" and doc["rows_removed"] == 0
+    assert doc["statement"].startswith("NOT FOUND: no data in the lake matched")
+    searched = {t["table"]: t for t in doc["tables"]}
+    assert "customers" in searched and "email" in searched["customers"]["columns_searched"]
+    assert all(t["version_before"] is not None for t in doc["tables"])
+    assert "done" not in json.dumps({k: v for k, v in doc.items() if k != "timestamps"}).replace("not_found", "")
+    # a second run changes nothing; status shows the difference plainly
+    assert runner.run(out.request, apply=True).request.state == "not_found"
+    from jobs.cli import main
+
+    capsys.readouterr()
+    cfg = tmp_path / "status.yaml"
+    cfg.write_text(f"lake:\n  root: {lake.root}\naudit:\n  sink: jsonl\n", encoding="utf-8")
+    assert main(["--config", str(cfg), "erase", "status", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert row["state"] == "not_found" and row["due"] == "not found"
+
+
+def test_an_identifier_key_that_is_neither_an_entity_nor_a_column_is_refused(
+        spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lake = build_lake(spark, tmp_path, monkeypatch, with_keys=False)
+    runner, provider = make_runner(spark, lake)
+    with pytest.raises(InputError, match=r"'EMAIL' is neither an entity .* Did you mean EMAIL_ADDRESS") as exc:
+        new_request(lake, runner, provider, subject=["EMAIL=zeb.quixote@erase.test"])
+    assert exc.value.exit_code == 4 and "zeb.quixote" not in str(exc.value)
+    with pytest.raises(InputError, match=r"'FOO_BAR' is neither an entity.*columns: .*customer_id"):
+        new_request(lake, runner, provider, subject=["FOO_BAR=1"])
+    with pytest.raises(InputError, match=r"'custmer_id'.*Did you mean customer_id"):
+        new_request(lake, runner, provider, subject=["custmer_id=9001"])
+    assert Ledger(lake.settings).all() == []
+    assert new_request(lake, runner, provider, subject=["customer_id=9001"]).state == "received"  # a real column
 
 
 def test_malformed_identifier_and_unknown_regulation_are_refused(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
