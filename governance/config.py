@@ -94,6 +94,44 @@ class VaultSettings(_Strict):
     timeout_s: float = Field(default=10.0, gt=0)
     #: KV v2 mount holding the audit chain's head (``anchors/<lake id>``), written by every job role.
     audit_kv_mount: str = "lakewarden-audit"
+    #: PEM bundle of the CA(s) that signed the key server's certificate (default: the system's).
+    ca_cert: str | None = None
+    #: Client certificate and key (PEM) when the key server requires mutual TLS.
+    client_cert: str | None = None
+    client_key: str | None = None
+    #: Name the server certificate must carry when it differs from the URL's host (SNI and check).
+    tls_server_name: str | None = None
+    #: Allow ``http://`` to a key server that is not on this machine (keys and tokens in clear text).
+    allow_plaintext: bool = False
+
+    @model_validator(mode="after")
+    def _transport_is_safe(self) -> "VaultSettings":
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"url {self.url!r} must be http(s)://HOST[:PORT]")
+        if parts.scheme == "http" and not self.allow_plaintext and not _is_loopback(parts.hostname):
+            raise ValueError(
+                f"url {self.url!r} sends tokens and keys in clear text to another machine; use https:// (with ca_cert, "
+                "client_cert/client_key as needed), or set allow_plaintext: true if the network is trusted"
+            )
+        if (self.client_cert is None) != (self.client_key is None):
+            raise ValueError("client_cert and client_key go together (mutual TLS needs both)")
+        if parts.scheme == "http" and (self.ca_cert or self.client_cert or self.tls_server_name):
+            raise ValueError(f"ca_cert, client_cert and tls_server_name need an https:// url, not {self.url!r}")
+        return self
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class KeySettings(_Strict):

@@ -101,6 +101,10 @@ class KeyProviderError(LakewardenError):
     exit_code = 8
 
 
+class KeyServerTLSError(KeyProviderError):
+    """The TLS handshake with the key server failed (untrusted or misnamed certificate, client certificate missing)."""
+
+
 class KeyServerUnavailableError(KeyProviderError):
     """The key server (Vault/OpenBao) cannot be reached; retry later."""
 

@@ -12,7 +12,6 @@ explicitly.
 
 import base64
 import os
-import tempfile
 
 import pytest
 
@@ -32,10 +31,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # Jobs anchor the audit chain with a key derived from the local master key, in a folder outside
-    # the lake: give the session one of each (tests of a missing key remove it themselves).
+    # Jobs anchor the audit chain with a key derived from the local master key (in audit.anchor_dir,
+    # outside the lake): give the session one (tests of a missing key remove it themselves).
     os.environ.setdefault("LAKEWARDEN_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
-    os.environ.setdefault("LAKEWARDEN_AUDIT__ANCHOR_DIR", tempfile.mkdtemp(prefix="lakewarden-anchors-"))
     engine = config.getoption("--engine")
     if engine == "classic":
         # Every job started in-process (jobs.cli.main) then runs on the classic session, with

@@ -118,7 +118,9 @@ class BootstrapReport:
 
 def admin_client(settings: VaultSettings, token: str) -> hvac.Client:
     """An hvac client with an administrator token (bootstrap and KEK rotation only)."""
-    return hvac.Client(url=settings.url, token=token, timeout=settings.timeout_s)
+    from governance.keys.vault import vault_client
+
+    return vault_client(settings, token=token)
 
 
 def bootstrap(

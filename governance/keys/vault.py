@@ -25,9 +25,11 @@ from typing import Any, Literal, TypeVar
 import hvac
 import hvac.exceptions
 import requests
+import requests.adapters
 
 from governance.config import VaultSettings
 from governance.errors import (
+    KeyServerTLSError,
     AccessDeniedError,
     AuthenticationError,
     KeyNotFoundError,
@@ -88,6 +90,57 @@ def approle_credentials(settings: VaultSettings, role: str, environ: dict[str, s
     return role_id, secret_id, src
 
 
+class _ServerNameAdapter(requests.adapters.HTTPAdapter):
+    """Checks the server certificate against (and sends SNI for) a name other than the URL's host."""
+
+    def __init__(self, server_name: str) -> None:
+        self._server_name = server_name
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["server_hostname"] = self._server_name
+        kwargs["assert_hostname"] = self._server_name
+        super().init_poolmanager(*args, **kwargs)
+
+
+def tls_failure(settings: VaultSettings, exc: BaseException, what: str) -> str:
+    """What failed in the TLS handshake with the key server, and which setting fixes it."""
+    text = str(exc)
+    low = text.lower()
+    if any(w in low for w in ("mismatch", "not valid for", "hostname", "doesn't match")):
+        why = "its certificate does not carry the host name (set keys.vault.tls_server_name)"
+    elif "certificate_verify_failed" in low or "certificate verify failed" in low:
+        why = "its certificate is not signed by a trusted CA (set keys.vault.ca_cert)"
+    elif any(w in low for w in ("certificate required", "bad certificate", "unknown ca", "handshake failure",
+                                "connection reset", "eof occurred")):
+        why = "it requires a client certificate it trusts (set keys.vault.client_cert and client_key)"
+    else:
+        why = "the TLS handshake failed"
+    return f"TLS to key server {settings.url} failed during {what}: {why}; nothing was sent ({text[:300]})"
+
+
+def vault_client(settings: VaultSettings, *, token: str | None = None) -> hvac.Client:
+    """An hvac client for ``settings.url`` with its TLS settings (CA bundle, client certificate, server name).
+
+    Raises:
+        ConfigError: A named certificate or key file does not exist.
+    """
+    from governance.errors import ConfigError
+
+    for what in ("ca_cert", "client_cert", "client_key"):
+        f = getattr(settings, what)
+        if f is not None and not Path(f).is_file():
+            raise ConfigError(f"keys.vault.{what}: file {f} does not exist")
+    session = requests.Session()
+    if settings.tls_server_name:
+        session.mount("https://", _ServerNameAdapter(settings.tls_server_name))
+    cert = (settings.client_cert, settings.client_key) if settings.client_cert and settings.client_key else None
+    session.verify = settings.ca_cert or True  # hvac leaves a given session's TLS settings as they are
+    session.cert = cert
+    return hvac.Client(url=settings.url, token=token, timeout=settings.timeout_s, verify=settings.ca_cert or True, cert=cert,
+                       session=session)
+
+
 class VaultKeyProvider(KeyProvider):
     """KEKs in Vault/OpenBao Transit. See the module docstring.
 
@@ -116,7 +169,7 @@ class VaultKeyProvider(KeyProvider):
         self._role_id = role_id
         self._secret_id = secret_id
         self._source = credential_source
-        self._client = hvac.Client(url=settings.url, timeout=settings.timeout_s)
+        self._client = vault_client(settings)
         self._static = token is not None
         if token is not None:
             self._client.token = token
@@ -140,7 +193,9 @@ class VaultKeyProvider(KeyProvider):
         return f"vault {self.settings.url} transit mount '{self.settings.transit_mount}' as role '{self.role}'"
 
     # -- token lifecycle ------------------------------------------------------------------
-    def _unavailable(self, exc: BaseException, what: str) -> KeyServerUnavailableError:
+    def _unavailable(self, exc: BaseException, what: str) -> KeyProviderError:
+        if isinstance(exc, requests.exceptions.SSLError):
+            return KeyServerTLSError(tls_failure(self.settings, exc, what))
         return KeyServerUnavailableError(
             f"key server {self.settings.url} unreachable during {what} (role '{self.role}'): {type(exc).__name__}; retry later"
         )
