@@ -132,7 +132,9 @@ def classify_table(
                 attempt += 1
                 log.warning("table %s changed during the scan (%s); retrying at the new version", name, msg.splitlines()[0][:200])
                 continue
-            raise engine_error(exc, table=name) from None
+            from governance.corrupt import diagnose
+
+            raise (diagnose(path, exc, table=name) or engine_error(exc, table=name)) from None
 
 
 def _classify_once(

@@ -95,6 +95,12 @@ class TableLockedError(ConcurrentWriteError):
     """Another Lakewarden job holds the table's lock (a live owner); retry when it has finished."""
 
 
+class CorruptDataError(LakewardenError):
+    """A data file or Delta log entry cannot be read: the message names the table, file and version, and the way out."""
+
+    exit_code = 12
+
+
 class KeyProviderError(LakewardenError):
     """Base for key-provider failures ."""
 
@@ -168,5 +174,6 @@ EXIT_CODES: dict[int, str] = {
     9: "audit log integrity check failed",
     10: "erasure could not be completed or verified",
     11: "partial: some tables were processed, others failed; see the report (each failed table and why)",
+    12: "corrupt data: a data file or Delta log entry cannot be read (table, file and version named); nothing was written",
     75: "transient failure (engine or key server unreachable, concurrent writer): retry",
 }

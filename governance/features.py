@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from governance.errors import InputError, NotADeltaTableError, TableNotFoundError
+from governance.errors import CorruptDataError, NotADeltaTableError, TableNotFoundError
 from governance.lake import DELTA_LOG, is_remote, local_path
 
 #: Reader features of the Delta protocol that delta-spark 4.4 and Sail 0.7 know by name.
@@ -51,7 +51,7 @@ _MULTI_CP = re.compile(r"^(\d{20})\.checkpoint\.(\d{10})\.(\d{10})\.parquet$")
 _V2_CP = re.compile(r"^(\d{20})\.checkpoint\.[0-9a-fA-F-]{36}\.(json|parquet)$")
 
 
-class DeltaLogError(InputError):
+class DeltaLogError(CorruptDataError):
     """A ``_delta_log`` file cannot be parsed (the message names the table and the file)."""
 
 

@@ -64,6 +64,11 @@ class TableRef:
     catalog_name: str | None = None
 
 
+#: Tables this process located (paths, names), newest last: when a job fails on an engine read, the
+#: CLI checks these for damaged files (:mod:`governance.corrupt`).
+LOCATED: list[tuple[str, str]] = []
+
+
 def locate_table(
     settings: Settings,
     name_or_path: str,
@@ -94,24 +99,29 @@ def locate_table(
     """
     if _looks_like_path(name_or_path):
         path = resolve_table(settings, name_or_path)
-        return TableRef(path=path, name=table_name(settings, path))
+        return _located(TableRef(path=path, name=table_name(settings, path)))
     under_root = resolve_table(settings, name_or_path)
     dotted = "." in name_or_path.strip("`")
     if not dotted and _exists(under_root):
-        return TableRef(path=under_root, name=table_name(settings, under_root))
+        return _located(TableRef(path=under_root, name=table_name(settings, under_root)))
     if _IDENTIFIER.match(name_or_path):
         session = spark() if callable(spark) else spark
         location = _catalog_location(session, name_or_path)
         if location is not None:
-            return TableRef(path=location, name=name_or_path, catalog_name=name_or_path)
+            return _located(TableRef(path=location, name=name_or_path, catalog_name=name_or_path))
     else:
         session = None
     if dotted and _exists(under_root):
-        return TableRef(path=under_root, name=table_name(settings, under_root))
+        return _located(TableRef(path=under_root, name=table_name(settings, under_root)))
     where = f"not a folder under the lake root ({under_root} does not exist)"
     if session is not None:
         where += f" and not a table in {_catalog_description(settings, session)}"
     raise TableNotFoundError(f"{name_or_path}: no such table: {where}")
+
+
+def _located(ref: "TableRef") -> "TableRef":
+    LOCATED.append((ref.path, ref.name))
+    return ref
 
 
 def _exists(path: str) -> bool:

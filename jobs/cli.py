@@ -12,7 +12,7 @@ from typing import Any
 
 from governance.config import load_settings
 from governance.context import JobContext
-from governance.errors import EXIT_CODES, ConcurrentWriteError, LakewardenError
+from governance.errors import EXIT_CODES, ConcurrentWriteError, EngineError, LakewardenError
 from governance.progress import Output, Progress, auto_mode
 
 #: The commands, in the order ``--help`` lists them, and the module implementing each.
@@ -110,6 +110,18 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return over
 
 
+def _damaged(exc: BaseException) -> LakewardenError | None:
+    """A damaged file of a table this run located, behind an engine failure (None: none found)."""
+    from governance.corrupt import diagnose
+    from governance.lake import LOCATED
+
+    for path, name in reversed(dict.fromkeys(LOCATED)):
+        found = diagnose(path, exc, table=name)
+        if found is not None:
+            return found
+    return None
+
+
 def main(argv: list[str] | None = None, *, default_engine: str | None = None) -> int:
     """Run the CLI; returns the process exit code (see ``lakewarden --help``)."""
     parser = build_parser()
@@ -123,6 +135,9 @@ def main(argv: list[str] | None = None, *, default_engine: str | None = None) ->
         for noisy in ("py4j", "pyspark", "presidio-analyzer", "presidio_analyzer"):
             logging.getLogger(noisy).setLevel(logging.ERROR)
     mode = auto_mode(quiet=bool(getattr(args, "quiet", False)), log_json=bool(getattr(args, "log_json", False)))
+    from governance.lake import LOCATED
+
+    LOCATED.clear()
     try:
         over = _overrides(args)
         if default_engine and not getattr(args, "engine", None):
@@ -133,6 +148,8 @@ def main(argv: list[str] | None = None, *, default_engine: str | None = None) ->
     except LakewardenError as exc:
         if debug:
             traceback.print_exc()
+        if isinstance(exc, EngineError) and not exc.transient:
+            exc = _damaged(exc) or exc
         hint = " (transient: retrying later may succeed)" if exc.transient else ""
         print(f"lakewarden {args.command}: error: {exc}{hint}", file=sys.stderr)
         return exc.exit_code
@@ -143,6 +160,10 @@ def main(argv: list[str] | None = None, *, default_engine: str | None = None) ->
         if debug:
             traceback.print_exc()
         first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        damaged = _damaged(exc)
+        if damaged is not None:
+            print(f"lakewarden {args.command}: error: {damaged}", file=sys.stderr)
+            return damaged.exit_code
         if "missing commit file" in first.lower():
             # the engine listed the table's log while another writer's checkpoint or a purge replaced
             # its older files: nothing was written by this run
