@@ -8,7 +8,8 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.lakewarden-installed
 
-.PHONY: demo test
+.PHONY: demo test fuzz
+SECONDS ?= 60
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -30,3 +31,7 @@ test: $(STAMP)
 	@echo "== integration tests again on classic Spark with delta-spark (the jar is fetched from Maven Central once, then cached)"
 	@$(VENV)/bin/python -m pytest tests/integration -m both_engines --engine classic; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
+
+# Not one of the two set-up commands: run the fuzz targets of tests/fuzz for $(SECONDS) seconds.
+fuzz: $(STAMP)
+	$(VENV)/bin/python -m tests.fuzz.run --seconds $(SECONDS)

@@ -27,6 +27,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool =
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise ConfigError(f"{loader.name}:{key_node.start_mark.line + 1}: a key must be a name, not a "
+                              f"{type(key).__name__} (a '?' complex key is not allowed)")
         if key in seen:
             raise ConfigError(
                 f"{loader.name}:{key_node.start_mark.line + 1}: duplicate key {key!r} "

@@ -123,13 +123,17 @@ def parse_subject(pairs: Iterable[str], *, known_entities: Iterable[str] = ()) -
     """
     entities = set(ENTITY_KINDS) | {e.upper() for e in known_entities}
     out: list[Identifier] = []
-    for raw in pairs:
+    for n, raw in enumerate(pairs, start=1):
         if "=" not in raw:
-            raise InputError(f"subject identifier {_safe_key(raw)!r} is not KEY=VALUE (e.g. EMAIL_ADDRESS=jane@example.com)")
+            # never echo it: without "=" the whole argument may be the identifier itself
+            raise InputError(f"subject identifier #{n} is not KEY=VALUE (e.g. EMAIL_ADDRESS=jane@example.com); "
+                             "it is not shown because it may be the identifier itself")
         key, value = raw.split("=", 1)
         key = key.strip()
         if not _KEY_RE.match(key):
-            raise InputError(f"subject identifier key {_safe_key(key)!r} is not an entity or column name")
+            # not shown either: text that is no column name may be part of the identifier
+            raise InputError(f"subject identifier #{n}: the part before '=' is not an entity or column name "
+                             "(letters, digits and _ only)")
         is_entity = key.upper() == key and key in entities
         ident = Identifier(key=key, value=value.strip(), is_entity=is_entity)
         if not ident.value or not normalize(ident.value, ident.kind):
@@ -142,10 +146,6 @@ def parse_subject(pairs: Iterable[str], *, known_entities: Iterable[str] = ()) -
     if not out:
         raise InputError("an erasure request needs at least one --subject KEY=VALUE")
     return out
-
-
-def _safe_key(text: str) -> str:
-    return text.split("=", 1)[0][:40]
 
 
 def normalize(value: str, kind: Kind) -> str:

@@ -104,3 +104,10 @@ def test_unset_maintenance_follows_the_engine_kind(tmp_path: Path, kind: str, ma
 def test_explicit_maintenance_wins_over_the_engine_kind(tmp_path: Path) -> None:
     p = _write(tmp_path, "engine:\n  kind: classic\n  maintenance: deltalake\n")
     assert load_settings(p, environ={}).engine.maintenance == "deltalake"
+
+
+def test_a_complex_yaml_key_is_refused_with_its_line_not_a_crash(tmp_path: Path) -> None:
+    # found by tests/fuzz: `? 0:` made the duplicate-key check raise TypeError (unhashable dict)
+    p = _write(tmp_path, "lake:\n  root: /x\n? {a: 1}\n: 2\n")
+    with pytest.raises(ConfigError, match=r":3: a key must be a name, not a dict"):
+        load_settings(p, environ={})

@@ -23,7 +23,7 @@ def test_repr_never_shows_the_value() -> None:
 
 @pytest.mark.parametrize("bad,msg", [
     ("jane@x.com", "not KEY=VALUE"), ("EMAIL_ADDRESS=", "empty"), ("EMAIL_ADDRESS=jane", "not an e-mail"),
-    ("PHONE_NUMBER=12", "not a phone"), ("bad key=1", "not an entity or column"),
+    ("PHONE_NUMBER=12", "not a phone"), ("bad key=q77", "not an entity or column"),
 ])
 def test_malformed_identifiers_are_refused_without_echoing_the_value(bad: str, msg: str) -> None:
     with pytest.raises(InputError, match=msg) as exc:
@@ -66,3 +66,17 @@ def test_token_hash_uses_ref_and_payload() -> None:
     h = Hasher(os.urandom(32))
     assert text_matches("lw1:tok:pii.1:s:AbC", [], h, {h.token("pii.1", "AbC")})
     assert not text_matches("lw1:tok:pii.2:s:AbC", [], h, {h.token("pii.1", "AbC")})
+
+
+def test_an_argument_without_equals_is_refused_without_echoing_it() -> None:
+    # found by tests/fuzz: the whole argument (often the identifier itself) was quoted in the error
+    with pytest.raises(InputError, match=r"subject identifier #2 is not KEY=VALUE") as exc:
+        parse_subject(["EMAIL_ADDRESS=a@b.co", "quentin.zorg@example.com"])
+    assert "quentin" not in str(exc.value)
+
+
+def test_a_key_that_is_no_name_is_refused_without_echoing_it() -> None:
+    # found by tests/fuzz: text before '=' that is no column name may be part of the identifier
+    with pytest.raises(InputError, match=r"#1: the part before '=' is not an entity or column name") as exc:
+        parse_subject(["quentin zorg@x=y"])
+    assert "quentin" not in str(exc.value)
