@@ -392,7 +392,7 @@ class ErasureRunner:
             req.progress["refs"] = sorted(set(req.progress.get("refs", [])) | set(refs))
             req.progress["key_ids"] = sorted(set(req.progress.get("key_ids", [])) | loc.subject_key_ids)
             tp = {**tp, "state": "located", "rows_located": sum(h.rows for h in hits), "files_total": loc.files_total,
-                  "files_read": loc.files_candidate}
+                  "files_read": loc.files_candidate, "columns_searched": sorted({t.column for t in tt.targets})}
             tp.setdefault("version_before", loc.version)
             tables[tt.name] = tp
             self._record(req, "erasing", f"located {tt.name}")

@@ -36,14 +36,18 @@ def test_broken_audit_chain_exits_9_and_names_the_entry(tmp_path: Path, capsys: 
 
     cfg = tmp_path / "lw.yaml"
     audit = tmp_path / "audit.jsonl"
-    cfg.write_text(f"lake:\n  root: {tmp_path}\naudit:\n  sink: jsonl\n  path: {audit}\n")
-    for _ in range(3):
-        assert main(["audit", "--config", str(cfg), "verify"]) == 0
+    cfg.write_text(f"lake:\n  root: {tmp_path}\naudit:\n  sink: jsonl\n  path: {audit}\n  anchor_dir: {tmp_path / 'anchors'}\n")
+    capsys.readouterr()
+    assert main(["audit", "--config", str(cfg), "verify"]) == 9  # no log yet: never "intact"
+    assert "no audit log" in capsys.readouterr().out
     from governance.audit import AuditLog, JsonlAuditSink
+    from governance.audit_anchor import make_anchor
+    from governance.config import load_settings
 
-    log = AuditLog(JsonlAuditSink(str(audit)), job="t")
+    log = AuditLog(JsonlAuditSink(str(audit)), job="t", anchor=make_anchor(load_settings(cfg, environ={}), job="t"))
     for i in range(3):
         log.append(action="x", counts={"n": i})
+    assert main(["audit", "--config", str(cfg), "verify"]) == 0
     lines = audit.read_text().splitlines()
     entry = json.loads(lines[1])
     entry["action"] = "y"

@@ -34,6 +34,11 @@ class _FakeProvider:
 
 @pytest.fixture()
 def settings(tmp_path: Path) -> Settings:
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    # one table with a customer_id column: a column key must name a column of the lake
+    write_deltalake(str(tmp_path / "lake" / "customers"), pa.table({"customer_id": pa.array([1], pa.int64())}))
     return Settings.model_validate({"lake": {"root": str(tmp_path / "lake")}, "policy": str(tmp_path / "p.yaml")})
 
 
