@@ -44,21 +44,6 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-POLICY = """protection:
-  tables:
-    people:
-      columns:
-        email: {action: tokenize}
-        ssn: {action: hash}
-retention:
-  rules:
-    - name: people-5y
-      match: {table: people}
-      age: {column: joined, older_than_days: 1825}
-      action: delete
-"""
-
-
 class _Retries(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.INFO)
@@ -78,25 +63,10 @@ def _cli(cfg: Path, *args: str) -> tuple[int, str]:
     return rc, out.getvalue() + err.getvalue()
 
 
-def _make_lake(spark: Any, work: Path, rows: int) -> Path:
-    root = work / "lake"
-    spark.sql(
-        f"SELECT id, concat('person', id, '@example.com') AS email, "
-        f"concat(lpad(cast(100 + id % 800 AS string), 3, '0'), '-', lpad(cast(id % 90 + 10 AS string), 2, '0'), '-', "
-        f"lpad(cast(1000 + id % 9000 AS string), 4, '0')) AS ssn, "
-        f"date_sub(current_date(), cast(id % 3650 AS int)) AS joined FROM range({rows})"
-    ).repartition(4).write.format("delta").save(str(root / "people"))
-    (work / "policy.yaml").write_text(POLICY, encoding="utf-8")
-    cfg = work / "lw.yaml"
-    cfg.write_text(f"lake:\n  root: {root}\naudit:\n  sink: jsonl\nkeys:\n  provider: local\npolicy: {work / 'policy.yaml'}\n",
-                   encoding="utf-8")
-    return cfg
-
-
 def _phase(spark: Any, work: Path, *, rows: int, minutes: float, every_ms: int | None, retries: _Retries) -> dict[str, Any]:
-    from tests.fixtures.appender import Appender
+    from tests.fixtures.appender import Appender, people_lake
 
-    cfg = _make_lake(spark, work, rows)
+    cfg = people_lake(spark, work, rows)
     table = work / "lake" / "people"
     start_rows = {r["id"]: r["joined"] for r in spark.read.format("delta").load(str(table)).collect()}
     due = {i for i, j in start_rows.items() if (date.today() - j).days > 1825}

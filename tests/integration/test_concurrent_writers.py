@@ -23,7 +23,7 @@ import pytest
 
 from governance.errors import RowCountMismatchError
 from governance.safe_write import Expectation, safe_write
-from tests.fixtures.appender import Appender
+from tests.fixtures.appender import Appender, people_lake
 from tests.fixtures.delta_features import run_cli
 from tests.fixtures.lake_scan import grep_lake
 
@@ -31,34 +31,9 @@ pytestmark = pytest.mark.both_engines
 REPO = Path(__file__).resolve().parents[2]
 
 ROWS = 20_000
-POLICY = """protection:
-  tables:
-    people:
-      columns:
-        email: {action: tokenize}
-        ssn: {action: hash}
-retention:
-  rules:
-    - name: people-5y
-      match: {table: people}
-      age: {column: joined, older_than_days: 1825}
-      action: delete
-"""
-
-
 @pytest.fixture
 def lake(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "lake"
-    spark.sql(
-        f"SELECT id, concat('person', id, '@example.com') AS email, "
-        f"concat(lpad(cast(100 + id % 800 AS string), 3, '0'), '-', lpad(cast(id % 90 + 10 AS string), 2, '0'), '-', "
-        f"lpad(cast(1000 + id % 9000 AS string), 4, '0')) AS ssn, "
-        f"date_sub(current_date(), cast(id % 3650 AS int)) AS joined FROM range({ROWS})"
-    ).repartition(4).write.format("delta").save(str(root / "people"))
-    (tmp_path / "policy.yaml").write_text(POLICY, encoding="utf-8")
-    cfg = tmp_path / "lw.yaml"
-    cfg.write_text(f"lake:\n  root: {root}\naudit:\n  sink: jsonl\nkeys:\n  provider: local\npolicy: {tmp_path / 'policy.yaml'}\n",
-                   encoding="utf-8")
+    cfg = people_lake(spark, tmp_path, ROWS)
     monkeypatch.setenv("LAKEWARDEN_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
     return cfg
 
