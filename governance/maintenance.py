@@ -272,19 +272,44 @@ class DeltaMaintenance(ABC):
             # Not the engine's zero-retention vacuum: it also deletes files another writer has
             # written but not yet committed. Only files some commit named, or older than the grace, go.
             report.data_files, report.kept_in_flight = remove_unreferenced_files(path, dry_run=False, mentioned=mentioned)
-        if not is_remote(path):
-            report.data_files = sorted(set(report.data_files) | set(_remove_unreferenced_change_data(self, path)))
         report.log_files = sorted(removed | (log_before - set(_list_log(path))))
         return report
 
 
 #: Unreferenced files younger than this that no commit names may be another writer's, not yet committed.
 IN_FLIGHT_GRACE_S = 3600.0
-_SKIP_DIRS = ("_delta_log", "_change_data", "_lakewarden_staging")
+_SKIP_DIRS = ("_delta_log", "_lakewarden_staging")
+
+
+_Z85 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
+
+
+def dv_file(root: str, dv: Any) -> str | None:
+    """The file (absolute, real path) a deletion-vector descriptor points to (None: inline)."""
+    if not isinstance(dv, dict):
+        return None
+    kind, where = dv.get("storageType"), str(dv.get("pathOrInlineDv") or "")
+    if kind == "p":
+        return os.path.realpath(local_path(unquote(where)))
+    if kind != "u" or len(where) < 20:
+        return None
+    n = 0
+    raw = bytearray()
+    for i, ch in enumerate(where[-20:]):
+        n = n * 85 + _Z85.index(ch)
+        if i % 5 == 4:
+            raw += n.to_bytes(4, "big")
+            n = 0
+    import uuid as _uuid
+
+    prefix = where[:-20]
+    name = f"deletion_vector_{_uuid.UUID(bytes=bytes(raw))}.bin"
+    return os.path.realpath(os.path.join(root, prefix, name) if prefix else os.path.join(root, name))
 
 
 def _mentioned_in_log(path: str) -> set[str]:
-    """Data files (absolute, real paths) that any commit or checkpoint of the local table names."""
+    """Files (absolute, real paths) that any commit or checkpoint of the local table names: data
+    files, change-data-feed files and deletion-vector files."""
     from governance.features import _Log
 
     root = local_path(path)
@@ -299,21 +324,25 @@ def _mentioned_in_log(path: str) -> set[str]:
         else:
             continue
         for a in actions:
-            for kind in ("add", "remove"):
-                if kind in a and a[kind] and a[kind].get("path"):
-                    out.add(os.path.realpath(os.path.join(root, unquote(str(a[kind]["path"])))))
+            for kind in ("add", "remove", "cdc"):
+                act = a.get(kind)
+                if act and act.get("path"):
+                    out.add(os.path.realpath(os.path.join(root, unquote(str(act["path"])))))
+                f = dv_file(root, act.get("deletionVector")) if act else None
+                if f:
+                    out.add(f)
     return out
 
 
 def remove_unreferenced_files(path: str, *, dry_run: bool = True, mentioned: set[str] | None = None,
                               grace_s: float = IN_FLIGHT_GRACE_S) -> tuple[list[str], list[str]]:
-    """Delete data and deletion-vector files of the local table that its latest version does not reference.
+    """Delete data, change-data-feed and deletion-vector files of the local table its latest version does not use.
 
-    A file goes when some commit or checkpoint named it (an older version's file), or when it is older
-    than ``grace_s`` (a crashed writer's leftover; deletion-vector files, which hold row positions and
-    no values, go only then). A younger file no commit names is kept: another
-    writer may be about to commit it. Hidden folders (``_delta_log``, ``_change_data``, staging) are
-    not listed.
+    A file goes when some commit or checkpoint named it (an older version's data file, a change-data-feed
+    file, a deletion vector no live file uses), or when it is older than ``grace_s`` (a crashed writer's
+    leftover). A younger file no commit names is kept: another writer may be about to commit it.
+    ``_delta_log`` and the staging folder are not listed; ``_change_data`` is (its files keep deleted
+    rows and pre-images).
 
     Touches: data files under ``path`` (never the log).
 
@@ -328,18 +357,18 @@ def remove_unreferenced_files(path: str, *, dry_run: bool = True, mentioned: set
     seen = (mentioned or set()) | _mentioned_in_log(path)
     live_adds = delta_commit.snapshot_adds(path, delta_commit.latest_version(path)).values()
     live = {os.path.realpath(os.path.join(root, unquote(str(a["path"])))) for a in live_adds}
-    dv_live = any(a.get("deletionVector") for a in live_adds)
+    live |= {f for a in live_adds if (f := dv_file(str(root), a.get("deletionVector")))}
     now = time.time()
     removed, kept = [], []
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root).parts
-        if not p.is_file() or any(part.startswith((".", "_")) for part in rel) or rel[0] in _SKIP_DIRS:
+        if not p.is_file() or rel[0] in _SKIP_DIRS or any(part.startswith((".", "_")) for part in rel[1 if rel[0] == "_change_data" else 0:]):
             continue
         is_dv = p.name.startswith("deletion_vector_") and p.suffix == ".bin"
         if not (p.suffix == ".parquet" or is_dv):
             continue
         real = os.path.realpath(p)
-        if real in live or (is_dv and dv_live):
+        if real in live:
             continue
         if real in seen or now - p.stat().st_mtime > grace_s:
             if not dry_run:
@@ -432,32 +461,6 @@ def _repair_last_checkpoint(log: Path) -> None:
     size = pq.ParquetFile(log / f"{newest:020d}.checkpoint.parquet").metadata.num_rows
     tmp.write_text(json.dumps({"version": newest, "size": size}), encoding="utf-8")
     os.replace(tmp, last)
-
-
-def _remove_unreferenced_change_data(maint: DeltaMaintenance, path: str) -> list[str]:
-    """Remove change-data-feed files (``_change_data/``) no remaining commit names.
-
-    They keep deleted rows and pre-images of updated ones. Vacuum removes them on delta-spark;
-    delta-rs' vacuum does not list them, so they are removed here once the commits that named
-    them are gone.
-    """
-    root = Path(local_path(path))
-    cdc = root / "_change_data"
-    if not cdc.is_dir():
-        return []
-    named: set[str] = set()
-    for commit in Path(root, DELTA_LOG).glob("*.json"):
-        for line in commit.read_text(encoding="utf-8").splitlines():
-            if '"cdc"' in line:
-                action = json.loads(line).get("cdc")
-                if action:
-                    named.add(str(Path(root, unquote(str(action["path"])))))
-    removed = []
-    for p in sorted(cdc.rglob("*")):
-        if p.is_file() and not p.name.startswith(".") and str(p) not in named:
-            _unlink_with_checksum(p)
-            removed.append(str(p))
-    return removed
 
 
 class DeltaRsMaintenance(DeltaMaintenance):

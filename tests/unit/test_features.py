@@ -134,3 +134,12 @@ def test_generated_always_identity_refuses_whole_table_rewrites_on_classic(
             assert "GENERATED ALWAYS AS IDENTITY" in found[0].reason and "id" in found[0].reason
     # retention deletes rows and erasure rewrites files: neither supplies identity values through the engine
     assert refusals(f, command="retention.apply", engine_kind="classic", maintenance="delta_spark") == []
+
+
+def test_a_deletion_vector_descriptor_resolves_to_its_file_as_the_delta_protocol_says() -> None:
+    from governance.maintenance import dv_file
+
+    # the example of the Delta protocol (storage type "u": a random prefix and a Z85-encoded UUID)
+    assert dv_file("/t", {"storageType": "u", "pathOrInlineDv": "ab^-aqEH.-t@S}K{vb[*k^"}) == \
+        "/t/ab/deletion_vector_d2c639aa-8816-431a-aaf6-d3fe2512ff61.bin"
+    assert dv_file("/t", {"storageType": "i", "pathOrInlineDv": "wi5b=000010000siXQKl0rr91000f55c8Xg0@@D72lkbi5=-{L"}) is None
