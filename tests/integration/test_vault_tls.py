@@ -69,3 +69,45 @@ def test_a_missing_certificate_file_is_named(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match=r"keys.vault.ca_cert: file .*nope.pem does not exist"):
         vault_client(VaultSettings(url="https://127.0.0.1:8200", ca_cert=str(tmp_path / "nope.pem")))
+
+
+def test_openbao_dev_tls_with_its_own_generated_ca(tmp_path: Path) -> None:
+    """``bao server -dev -dev-tls``: the server makes its CA and certificate; the CA file is all a job needs."""
+    import secrets
+    import subprocess
+    import time
+
+    import requests
+
+    from governance.keys.bootstrap import admin_client, bootstrap
+    from tests.fixtures.openbao import _free_port, bao_binary
+
+    port, token = _free_port(), "root-" + secrets.token_hex(8)
+    log = open(tmp_path / "bao.log", "wb")
+    proc = subprocess.Popen([bao_binary(), "server", "-dev", "-dev-tls", f"-dev-tls-cert-dir={tmp_path}",
+                             f"-dev-listen-address=127.0.0.1:{port}", f"-dev-root-token-id={token}"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        ca = tmp_path / "vault-ca.pem"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if ca.exists() and requests.get(f"https://127.0.0.1:{port}/v1/sys/health", verify=str(ca), timeout=1).ok:
+                    break
+            except requests.RequestException:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "bao.log").read_text()[-2000:]
+            time.sleep(0.2)
+        settings = VaultSettings(url=f"https://127.0.0.1:{port}", ca_cert=str(ca))
+        roles = bootstrap(admin_client(settings, token), settings)
+        c = roles.credentials["protector"]
+        p = VaultKeyProvider(settings, role="protector", role_id=c.role_id, secret_id=c.secret_id)
+        key, _ = p.generate_data_key(bits=256)
+        assert len(key) == 32
+        with pytest.raises(KeyServerTLSError, match="ca_cert"):  # the same server without its CA: refused
+            VaultKeyProvider(VaultSettings(url=settings.url), role="protector", role_id=c.role_id,
+                             secret_id=c.secret_id).generate_data_key(bits=256)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
