@@ -162,3 +162,37 @@ def test_every_recognizer_finishes_a_crafted_10kb_value_quickly() -> None:
                 slow.append(f"{type(r).__name__} on {value[:12]!r}x{len(value)}: {took:.1f}s")
     assert not slow, slow
 
+
+
+_S3_LINE = ('79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be bank-lake [06/Feb/2026:00:00:38 +0000] 192.0.2.3 '
+            'arn:aws:iam::123456789012:user/etl 3E57427F3EXAMPLE REST.GET.OBJECT prod/customers/part-0.parquet '
+            '"GET /bank-lake/prod/customers/part-0.parquet HTTP/1.1" 200 - 1130 1130 7 6 "-" "lakewarden/1.0 Spark" - '
+            's9lzHYrFp76ZVxRcpX9= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader bank-lake.s3.eu-west-1.amazonaws.com TLSv1.2')
+_S3_JUNK = st.text(alphabet=st.sampled_from(list(' "[]-+:/\\.0123456789abcXYZ\t\u00e9\u2028%')), max_size=80)
+
+
+def _mutate(line: str, cut: int, field: int, junk: str, repeat: int) -> str:
+    parts = line.split(" ")
+    i = field % len(parts)
+    parts[i] = junk * (1 + repeat) if junk else parts[i]
+    out = " ".join(parts)
+    return out[: cut % (len(out) + 1)] if cut % 3 == 0 else out
+
+
+@settings(FUZZ, max_examples=max(5, int(os.environ.get("LAKEWARDEN_FUZZ_EXAMPLES", "150")) // 10))
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 40), _S3_JUNK, st.integers(0, 60)), min_size=1, max_size=25))
+def test_fuzz_s3_access_log_lines_are_counted_never_crash_the_ingest(mutations: list[tuple[int, int, str, int]]) -> None:
+    from governance.config import EngineSettings
+    from governance.engine import get_session
+    from retention.usage.sources.s3_access import S3AccessLogSource
+
+    spark = get_session(EngineSettings())
+    lines = [_S3_LINE] + [_mutate(_S3_LINE, *m) for m in mutations]
+    lines = [ln.replace("\n", " ").replace("\r", " ") for ln in lines]
+    with tempfile.TemporaryDirectory() as d:
+        Path(d, "2026-02-06-00-00-38-ABC").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        src = S3AccessLogSource(d)
+        reads, stats = src.load(spark, src.discover(), staging=os.path.join(d, "_staging"))
+        rows = reads.collect()
+    assert stats.lines == len(lines) and 1 <= stats.events <= len(lines)
+    assert all(r["location"].startswith("s3://") for r in rows)

@@ -81,3 +81,21 @@ def test_s3_access_log_get_requests_become_reads_of_tables_and_partitions(spark:
 def test_s3_access_log_path_that_does_not_exist_raises_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         S3AccessLogSource(str(tmp_path / "nope")).discover()
+
+
+def test_a_damaged_byte_count_or_time_reads_as_null_instead_of_failing_the_ingest(spark: Any, tmp_path: Path) -> None:
+    # found by tests/fuzz: a non-numeric bytes field failed the whole ingest on a cast (ANSI mode)
+    from tests.fuzz.test_fuzz_inputs import _S3_LINE
+
+    good = _S3_LINE
+    bad_bytes = good.replace(" 1130 1130 ", ' 11"X][ 1130 ')
+    bad_time = good.replace("06/Feb/2026:00:00:38", "06/Xyz/2026:00:00:38")
+    d = tmp_path / "s3logs"
+    d.mkdir()
+    (d / "2026-02-06-00-00-38-ABC").write_text("\n".join([good, bad_bytes, bad_time]) + "\n", encoding="utf-8")
+    src = S3AccessLogSource(str(d))
+    reads, stats = src.load(spark, src.discover(), staging=str(tmp_path / "staging"))
+    rows = sorted(reads.collect(), key=lambda r: (r["bytes_read"] is None, r["read_time"] is None))
+    assert stats.lines == 3 and len(rows) == 3
+    assert rows[0]["bytes_read"] == 1130 and rows[0]["read_time"] is not None
+    assert sum(r["bytes_read"] is None for r in rows) == 1 and sum(r["read_time"] is None for r in rows) == 1

@@ -98,7 +98,8 @@ class S3AccessLogSource(UsageSource):
         is_gov = F.lit(False)
         for a in self.governance_agents:
             is_gov = is_gov | agent.contains(a)
-        bytes_sent = F.when(F.col("bytes_sent") == "-", F.lit(None)).otherwise(F.col("bytes_sent")).cast("long")
+        # try_: a damaged field reads as NULL instead of failing the whole ingest (found by tests/fuzz)
+        bytes_sent = F.col("bytes_sent").try_cast("long")
         reads = parsed.where(is_read).select(
             F.lit(self.name).alias("source"),
             F.when(is_gov, F.lit("governance")).otherwise(F.lit("business")).alias("kind"),
@@ -107,7 +108,7 @@ class S3AccessLogSource(UsageSource):
             F.col("user_agent").alias("app_name"),
             F.col("requester").alias("user"),
             F.lit(None).cast("long").alias("execution_id"),
-            F.to_timestamp("time", "dd/MMM/yyyy:HH:mm:ss Z").alias("read_time"),
+            F.try_to_timestamp("time", F.lit("dd/MMM/yyyy:HH:mm:ss Z")).alias("read_time"),
             F.concat(F.lit("s3://"), F.col("bucket"), F.lit("/"), F.col("key")).alias("location"),
             F.lit(None).cast("string").alias("partition_filters"),
             F.lit(None).cast("string").alias("read_schema"),
