@@ -186,7 +186,7 @@ def test_fuzz_s3_access_log_lines_are_counted_never_crash_the_ingest(mutations: 
     from governance.engine import get_session
     from retention.usage.sources.s3_access import S3AccessLogSource
 
-    spark = get_session(EngineSettings())
+    spark = get_session(EngineSettings(shuffle_partitions=2))  # the test suite's embedded session (one per process)
     lines = [_S3_LINE] + [_mutate(_S3_LINE, *m) for m in mutations]
     lines = [ln.replace("\n", " ").replace("\r", " ") for ln in lines]
     with tempfile.TemporaryDirectory() as d:
