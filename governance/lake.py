@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 DELTA_LOG = "_delta_log"
+#: Hidden folder of a table where Lakewarden writes files before it renames or commits them.
+STAGING_DIR = "_lakewarden_staging"
 #: One part of a catalog identifier: a plain SQL name or a back-quoted one.
 _IDENT_PART = r"(?:[A-Za-z_][A-Za-z0-9_]*|`(?:[^`]|``)+`)"
 _IDENTIFIER = re.compile(rf"^{_IDENT_PART}(?:\.{_IDENT_PART}){{0,2}}$")

@@ -9,7 +9,8 @@ its owner: job, table, host, pid and start time. A job that finds it waits (``la
 then fails with :class:`TableLockedError` (exit 75) naming the owner. A lock is *stale*, and is
 broken with a warning, when its owner's process is gone (same host) or it is older than
 ``lake.lock_stale_after_s`` (another host). Breaking is an atomic rename, so two jobs cannot both
-break the same stale lock and both proceed.
+break the same stale lock and both proceed. Whoever holds the lock clears the table's staging folder
+first: files there can only be a killed job's half-written ones.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from governance.config import Settings
 from governance.errors import TableLockedError
-from governance.lake import is_remote, local_path
+from governance.lake import STAGING_DIR, is_remote, local_path
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,18 @@ def _stale(owner: LockOwner | None, p: Path, stale_after_s: float) -> str | None
     return None
 
 
+def _clear_staging(table: str) -> None:
+    """Remove what killed Lakewarden jobs left in the table's staging folder (the lock is ours now)."""
+    import shutil
+
+    if is_remote(table):
+        return
+    staging = Path(local_path(table), STAGING_DIR)
+    if staging.is_dir():
+        shutil.rmtree(staging, ignore_errors=True)
+        log.info("%s: removed a killed job's staged files", table)
+
+
 @contextmanager
 def table_lock(settings: Settings, table: str, *, job: str, wait_s: float | None = None) -> Iterator[LockOwner | None]:
     """Hold the Lakewarden lock of ``table`` while the block runs.
@@ -141,6 +154,7 @@ def table_lock(settings: Settings, table: str, *, job: str, wait_s: float | None
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump({"job": me.job, "table": me.table, "host": me.host, "pid": me.pid, "started": me.started}, fh)
         break
+    _clear_staging(table)
     try:
         yield me
     finally:

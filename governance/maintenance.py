@@ -278,7 +278,7 @@ class DeltaMaintenance(ABC):
 
 #: Unreferenced files younger than this that no commit names may be another writer's, not yet committed.
 IN_FLIGHT_GRACE_S = 3600.0
-_SKIP_DIRS = ("_delta_log", "_lakewarden_staging")
+_SKIP_DIRS = ("_delta_log", "_lakewarden_staging")  # governance.lake.STAGING_DIR
 
 
 _Z85 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"

@@ -41,7 +41,7 @@ from governance.errors import (
     SchemaDriftError,
 )
 from governance import delta_commit
-from governance.lake import is_delta, is_remote, local_path
+from governance.lake import STAGING_DIR, is_delta, is_remote, local_path
 from governance.maintenance import DeltaMaintenance, maintenance_for
 
 if TYPE_CHECKING:
@@ -243,7 +243,7 @@ def _staging_refusal(spark: "SparkSession", df: "DataFrame", path: str) -> str |
 
 def _stage(spark: "SparkSession", df: "DataFrame", path: str, partition_by: list[str] | None) -> tuple[str, list[dict[str, Any]]]:
     """Write ``df`` as a Delta table in a hidden staging folder of ``path``; return the folder and its adds."""
-    staging = os.path.join(local_path(path), "_lakewarden_staging", uuid.uuid4().hex)
+    staging = os.path.join(local_path(path), STAGING_DIR, uuid.uuid4().hex)
     writer = df.write.format("delta").mode("overwrite")
     if partition_by:
         writer = writer.partitionBy(*partition_by)

@@ -35,7 +35,7 @@ from governance.errors import (
     SchemaDriftError,
     UnsupportedTableFeatureError,
 )
-from governance.lake import local_path, require_delta
+from governance.lake import STAGING_DIR, local_path, require_delta
 from governance.maintenance import DeltaMaintenance
 from retention.erasure.locate import FileHit
 
@@ -156,7 +156,12 @@ def rewrite_files(
                 continue
             new_rel = posixpath.join(posixpath.dirname(rel), f"part-00000-{uuid.uuid4()}-erased.c000.snappy.parquet")
             new_abs = os.path.join(local_path(table_path), new_rel)
-            pq.write_table(keep, new_abs, compression="snappy")
+            # written in the staging folder, then renamed: a killed run never leaves a half-written
+            # file among the table's files (the next locked run clears the staging folder)
+            tmp = os.path.join(local_path(table_path), STAGING_DIR, f"erase-{uuid.uuid4().hex}.parquet")
+            os.makedirs(os.path.dirname(tmp), exist_ok=True)
+            pq.write_table(keep, tmp, compression="snappy")
+            os.replace(tmp, new_abs)
             written.append(new_abs)
             actions.append(AddAction(path=new_rel, size=os.path.getsize(new_abs), partition_values=dict(hit.file.partition_values),
                                      modification_time=now_ms, data_change=True, stats=file_stats(keep)))

@@ -152,3 +152,19 @@ def test_real_concurrent_rewrite_of_the_same_files_conflicts_and_is_retried(spar
     assert len(located) == 2  # the first commit conflicted with the concurrent rewrite and was located again
     assert spark.read.format("delta").load(lake.tables["customers"]).count() == 60
     assert grep_lake(lake.root, NEEDLES) == []
+
+
+def test_a_half_written_file_of_a_killed_run_is_cleared_before_the_rerun_verifies(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # found by the kill -9 test of test_concurrent_writers: a rewrite killed mid-write left a truncated
+    # Parquet file, and the rerun's every-byte scan could not decode it ("unreadable parquet")
+    lake = build_lake(spark, tmp_path, monkeypatch)
+    customers = Path(lake.tables["customers"])
+    sample = next(customers.glob("*.parquet")).read_bytes()
+    staged = customers / "_lakewarden_staging" / "erase-killed.parquet"
+    staged.parent.mkdir()
+    staged.write_bytes(sample[: len(sample) // 2])  # FAKE: what kill -9 during pq.write_table leaves
+    runner, provider = make_runner(spark, lake)
+    out = runner.run(new_request(lake, runner, provider), apply=True)
+    assert out.request.state == "done"
+    assert not staged.exists()
+    assert grep_lake(lake.root, NEEDLES) == []
