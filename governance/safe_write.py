@@ -259,7 +259,7 @@ def _publish(path: str, staging: str, adds: list[dict[str, Any]]) -> list[dict[s
     for a in adds:
         rel = str(a["path"])
         head, name = os.path.split(rel)
-        dest_rel = os.path.join(head, f"lw-{uuid.uuid4().hex[:12]}-{name}") if head else f"lw-{uuid.uuid4().hex[:12]}-{name}"
+        dest_rel = os.path.join(head, f"lw-{uuid.uuid4().hex[:12]}-{name}")
         os.makedirs(os.path.join(root, head), exist_ok=True)
         os.rename(os.path.join(staging, rel), os.path.join(root, dest_rel))
         out.append({**a, "path": dest_rel, "dataChange": True})
