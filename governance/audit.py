@@ -90,9 +90,13 @@ class AuditSink(ABC):
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Serialize appenders on this machine (the chain must not fork)."""
+        """Serialize appenders (the chain must not fork): a file lock here, a put-if-absent lock object on S3."""
         if is_remote(self.location):
-            yield
+            from governance.locks import object_lock
+
+            with object_lock(self.location.rstrip("/") + ".lock", subject=f"audit log {self.location}", job="audit",
+                             wait_s=120.0, stale_after_s=600.0):
+                yield
             return
         lock_path = Path(local_path(self.location) + ".lock")
         lock_path.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from governance.errors import ConfigError
+from governance.storage import StorageSettings
 from governance.yamlconf import parse_yaml_text, validate_data
 
 ENV_PREFIX = "LAKEWARDEN_"
@@ -158,6 +159,7 @@ class Settings(_Strict):
     audit: AuditSettings = AuditSettings()
     keys: KeySettings = KeySettings()
     classification: ClassificationSettings = ClassificationSettings()
+    storage: StorageSettings = StorageSettings()
     policy: str = "conf/policy.yaml"
     recognizers: str = "conf/recognizers.yaml"
 

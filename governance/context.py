@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 from governance.audit import AuditLog, make_sink
 from governance.config import Settings
 from governance.engine import get_session
+from governance.lake import is_remote
 from governance.maintenance import DeltaMaintenance, get_maintenance
 from governance.progress import Output, Progress
+from governance import storage
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -27,6 +29,7 @@ class JobContext:
 
     def __init__(self, settings: Settings, *, job: str, progress: Progress | None = None, out: Output | None = None) -> None:
         self.settings = settings
+        storage.configure(settings.storage)
         self.job = job
         self.progress = progress or Progress("quiet")
         self.out = out or Output()
@@ -34,7 +37,7 @@ class JobContext:
     @cached_property
     def spark(self) -> "SparkSession":
         """The Spark session of the configured engine, started on first use."""
-        return get_session(self.settings.engine)
+        return get_session(self.settings.engine, object_store=is_remote(self.settings.lake.root))
 
     @cached_property
     def audit(self) -> AuditLog:

@@ -7,14 +7,14 @@ answer is optimistic concurrency, and this module follows it:
   delta-spark and delta-rs alike), so the job finds *its* commit among the others
   (:func:`find_tagged`) and checks that commit's own actions, never the whole table.
 * :func:`commit` writes a commit of ``add``/``remove`` actions itself, put-if-absent
-  (a temporary file hard-linked to ``_delta_log/<version>.json``: the link fails if another
-  writer took the version). On a lost race the winning commits are checked: blind appends
+  (locally a temporary file hard-linked to ``_delta_log/<version>.json``, on S3 a PUT with
+  ``If-None-Match: *``: either fails if another writer took the version). On a lost race the winning commits are checked: blind appends
   never conflict; a winner that removed a file this commit removes, or changed the schema or
   protocol, is a real conflict (:class:`ConcurrentWriteError`, transient).
 * :func:`revert` undoes one of Lakewarden's commits with a compensating commit (its added files
   removed, its removed files added back), so nothing another writer committed is touched.
 
-Raw commits are made only on local tables whose features need nothing from the writer beyond
+Raw commits are made only on local and S3 tables whose features need nothing from the writer beyond
 ``add``/``remove`` (:func:`raw_commit_refusal` says why not otherwise); the callers then use the
 engine's own writer.
 """
@@ -22,7 +22,6 @@ engine's own writer.
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from typing import Any
 from governance.errors import ConcurrentWriteError, EngineError
 from governance.features import TableFeatures, _as_dict, _dv_id, _Log, _replay
 from governance.lake import DELTA_LOG, is_remote, local_path
+from governance.storage import is_s3, storage_for
 
 #: Features a raw add/remove commit cannot honour (the writer must fill row ids, commit timestamps,
 #: Iceberg metadata, coordinated commits; or must check constraints and generated values).
@@ -153,8 +153,8 @@ def snapshot_adds(path: str, version: int) -> dict[tuple[str, str], dict[str, An
 
 def raw_commit_refusal(path: str, features: TableFeatures) -> str | None:
     """Why Lakewarden cannot commit add/remove actions to this table itself (None: it can)."""
-    if is_remote(path):
-        return "the table is on an object store (put-if-absent commits are made by the engine there)"
+    if is_remote(path) and not is_s3(path):
+        return "the table is on an object store without put-if-absent support in Lakewarden (s3:// and local disks have it)"
     bad = sorted(set(features.features) & RAW_COMMIT_CANNOT) + list(features.unknown_writer_features)
     if bad:
         return f"table feature(s) {', '.join(bad)} need the engine's own writer"
@@ -215,7 +215,8 @@ def commit(
         ConcurrentWriteError: A later commit conflicts (same files removed, schema or protocol changed),
             or ``max_attempts`` versions were taken by others (transient: read again and retry).
     """
-    log_dir = Path(local_path(path), DELTA_LOG)
+    store = storage_for(path)
+    log_dir = f"{path.rstrip('/')}/{DELTA_LOG}" if is_remote(path) else str(Path(local_path(path), DELTA_LOG))
     ours_removed = {(r["path"], _dv_id(r.get("deletionVector"))) for r in removes}
     version = read_version + 1
     for _ in range(max_attempts):
@@ -235,15 +236,10 @@ def commit(
         if metadata is not None:
             lines.append(json.dumps({"metaData": metadata}))
         lines += [json.dumps({"remove": r}) for r in removes] + [json.dumps({"add": a}) for a in adds]
-        tmp = log_dir / f".lakewarden-{uuid.uuid4().hex}.json.tmp"
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        try:
-            os.link(tmp, log_dir / f"{version:020d}.json")
+        # Put-if-absent: a hard link on a local disk, If-None-Match on S3. A lost race means another
+        # writer took this version: check it and try the next one.
+        if store.put_if_absent(f"{log_dir}/{version:020d}.json", ("\n".join(lines) + "\n").encode("utf-8")):
             return version
-        except FileExistsError:
-            continue  # another writer took this version: check it and try the next one
-        finally:
-            tmp.unlink(missing_ok=True)
     raise ConcurrentWriteError(f"{path}: {max_attempts} versions in a row were taken by other writers; retry later")
 
 

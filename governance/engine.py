@@ -136,7 +136,40 @@ def _under_spark_submit() -> bool:
     return "PYSPARK_GATEWAY_PORT" in os.environ
 
 
-def _classic_session(settings: EngineSettings) -> "SparkSession":
+def hadoop_aws_package() -> str:
+    """The Maven coordinate of ``hadoop-aws`` matching the Hadoop client jars pyspark ships.
+
+    hadoop-aws brings its AWS SDK bundle as a dependency; both must match Spark's Hadoop version,
+    so the version is read from the ``hadoop-client-api-<version>.jar`` next to pyspark.
+    """
+    from pathlib import Path
+
+    import pyspark
+
+    jars = Path(pyspark.__file__).parent / "jars"
+    for jar in sorted(jars.glob("hadoop-client-api-*.jar")):
+        return f"org.apache.hadoop:hadoop-aws:{jar.stem[len('hadoop-client-api-'):]}"
+    raise EngineUnavailableError(f"cannot tell Spark's Hadoop version: no hadoop-client-api jar under {jars}")
+
+
+def _s3a_conf() -> dict[str, str]:
+    from governance.storage import hadoop_s3a_conf
+
+    # s3:// URLs (what Lakewarden, Sail and delta-rs write) are read by S3A too: one name per object.
+    return {**hadoop_s3a_conf(), "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem"}
+
+
+def configure_object_store(spark: "SparkSession") -> None:
+    """Point a running classic session's S3A file system at the configured store (no-op elsewhere)."""
+    jsc: Any = getattr(getattr(spark, "sparkContext", None), "_jsc", None) if not is_connect(spark) else None
+    if jsc is None:
+        return
+    conf = jsc.hadoopConfiguration()
+    for key, value in _s3a_conf().items():
+        conf.set(key[len("spark.hadoop."):], value)
+
+
+def _classic_session(settings: EngineSettings, *, object_store: bool = False) -> "SparkSession":
     # A Spark Connect session earlier in this process leaves this set; classic would then fail.
     os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
     try:
@@ -163,13 +196,20 @@ def _classic_session(settings: EngineSettings) -> "SparkSession":
         if not has_delta and not _under_spark_submit() and settings.delta_jars == "fetch":
             # Outside spark-submit (a laptop, CI, `lakewarden --engine classic`) the JVM starts here,
             # so Spark's own Maven resolver can fetch the matching jar (cached under ~/.ivy2*).
-            builder = builder.config("spark.jars.packages", delta_package())
+            packages = [delta_package()]
+            if object_store and "hadoop-aws" not in jars:
+                packages.append(hadoop_aws_package())
+            builder = builder.config("spark.jars.packages", ",".join(packages))
             has_delta = True
         if has_delta:
             if not conf.contains("spark.sql.extensions"):
                 builder = builder.config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
             if not conf.contains("spark.sql.catalog.spark_catalog"):
                 builder = builder.config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        if object_store:
+            for key, value in _s3a_conf().items():
+                if not conf.contains(key):
+                    builder = builder.config(key, value)
         if local:
             # Delta's log replay defaults to 50 partitions: right for a cluster, slow on one machine.
             builder = builder.config("spark.databricks.delta.snapshotPartitions", str(max(1, settings.shuffle_partitions)))
@@ -203,18 +243,24 @@ def _require_delta_classes(session: "SparkSession") -> None:
         ) from None
 
 
-def get_session(settings: EngineSettings) -> "SparkSession":
+def get_session(settings: EngineSettings, *, object_store: bool = False) -> "SparkSession":
     """Return a SparkSession for the configured engine.
 
     Args:
         settings: The ``engine`` section of the settings.
+        object_store: The lake is on S3: a classic session started here also fetches ``hadoop-aws``
+            (matched to Spark's Hadoop) and points S3A at ``storage.s3``. Sail and delta-rs read the
+            standard AWS variables that :func:`governance.storage.configure` exports.
 
     Raises:
         EngineUnavailableError: The engine cannot be started or reached (transient).
         InputError: The connect URL is malformed.
     """
     if settings.kind == "classic":
-        return _classic_session(settings)
+        session = _classic_session(settings, object_store=object_store)
+        if object_store:
+            configure_object_store(session)
+        return session
     if settings.kind == "connect":
         if not settings.connect_url:
             raise InputError("engine.kind is 'connect' but engine.connect_url is not set (LAKEWARDEN_ENGINE__CONNECT_URL)")

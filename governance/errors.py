@@ -154,6 +154,32 @@ class VerificationFailedError(ErasureError):
     """A verification scan found data that should be gone."""
 
 
+class StorageError(LakewardenError):
+    """The object store (or file system) holding the lake refused or failed a request."""
+
+    exit_code = 13
+
+
+class StoragePermissionError(StorageError):
+    """The role Lakewarden runs as may not do what the command needs (names the object and the action)."""
+
+
+class StorageUnavailableError(StorageError):
+    """The object store could not be reached or failed the request; retrying may help."""
+
+    transient = True
+    exit_code = 75
+
+
+class UnsafeCommitError(StorageError):
+    """No safe commit mechanism (put-if-absent) is configured for a table on an object store.
+
+    Nothing was written: a second writer could overwrite this commit, or this one another's.
+    """
+
+    exit_code = 5
+
+
 class PartialFailureError(LakewardenError):
     """A run over several tables finished, but some tables failed; the report names each and why."""
 
@@ -175,5 +201,6 @@ EXIT_CODES: dict[int, str] = {
     10: "erasure could not be completed or verified",
     11: "partial: some tables were processed, others failed; see the report (each failed table and why)",
     12: "corrupt data: a data file or Delta log entry cannot be read (table, file and version named); nothing was written",
+    13: "object store refused a request (permission missing: the object and the action are named)",
     75: "transient failure (engine or key server unreachable, concurrent writer): retry",
 }

@@ -134,36 +134,26 @@ class TableFeatures:
 
 # -- file access --------------------------------------------------------------------------------
 class _Log:
-    """The ``_delta_log`` folder of one table, local or on an object store (``pyarrow.fs``)."""
+    """The ``_delta_log`` folder of one table, local or on an object store (:mod:`governance.storage`)."""
 
     def __init__(self, path: str) -> None:
+        from governance.storage import storage_for
+
         self.table = path
-        if is_remote(path):
-            from pyarrow import fs
-
-            self.fs, base = fs.FileSystem.from_uri(path.rstrip("/"))
-        else:
-            from pyarrow import fs
-
-            self.fs, base = fs.LocalFileSystem(), local_path(path).rstrip("/")
-        self.base = base
-        self.dir = f"{base}/{DELTA_LOG}"
+        self.store = storage_for(path)
+        self.base = path.rstrip("/") if is_remote(path) else local_path(path).rstrip("/")
+        self.dir = f"{self.base}/{DELTA_LOG}"
 
     def names(self) -> list[str]:
-        from pyarrow import fs
-
-        info = self.fs.get_file_info(self.dir)
-        if info.type == fs.FileType.NotFound:
-            root = self.fs.get_file_info(self.base)
-            if root.type == fs.FileType.NotFound:
+        entries = self.store.list_files(self.dir, recursive=False)
+        if not entries and not self.store.exists(self.dir):
+            if not self.store.exists(self.base) and not self.store.list_files(self.base, recursive=False):
                 raise TableNotFoundError(f"{self.table}: table path does not exist")
             raise NotADeltaTableError(f"{self.table}: not a Delta table, no {DELTA_LOG}/ folder")
-        sel = fs.FileSelector(self.dir, recursive=False)
-        return sorted(i.base_name for i in self.fs.get_file_info(sel) if i.type == fs.FileType.File)
+        return sorted(e.path.rsplit("/", 1)[-1] for e in entries)
 
     def read_text(self, name: str) -> str:
-        with self.fs.open_input_stream(f"{self.dir}/{name}") as f:
-            return bytes(f.read()).decode("utf-8")
+        return self.store.read_bytes(f"{self.dir}/{name}").decode("utf-8")
 
     def json_actions(self, name: str) -> Iterator[dict[str, Any]]:
         for lineno, line in enumerate(self.read_text(name).splitlines(), start=1):
@@ -185,7 +175,7 @@ class _Log:
         import pyarrow.parquet as pq
 
         try:
-            with self.fs.open_input_file(f"{self.dir}/{rel}") as f:
+            with self.store.open_input(f"{self.dir}/{rel}") as f:
                 pf = pq.ParquetFile(f)
                 wanted = [c for c in ("protocol", "metaData", "add", "remove", "domainMetadata", "sidecar", "checkpointMetadata")
                           if c in pf.schema_arrow.names]

@@ -28,6 +28,13 @@ def is_remote(path: str) -> bool:
     return "://" in path and not path.startswith("file://")
 
 
+def canonical_url(path: str) -> str:
+    """``s3a://`` and ``s3n://`` URLs as ``s3://`` (one name per object); other paths unchanged."""
+    from governance.storage import canonical
+
+    return canonical(path).rstrip("/") if is_remote(path) else path
+
+
 def local_path(path: str) -> str:
     """Strip a ``file://`` scheme."""
     return path[len("file://"):] if path.startswith("file://") else path
@@ -40,10 +47,10 @@ def resolve_table(settings: Settings, name_or_path: str) -> str:
     looked up under ``settings.lake.root``.
     """
     if "://" in name_or_path or os.sep in name_or_path or name_or_path.startswith("."):
-        return name_or_path if is_remote(name_or_path) else str(Path(local_path(name_or_path)).absolute())
+        return canonical_url(name_or_path) if is_remote(name_or_path) else str(Path(local_path(name_or_path)).absolute())
     root = settings.lake.root
     joined = join_path(root, name_or_path)
-    return joined if is_remote(joined) else str(Path(joined).absolute())
+    return canonical_url(joined) if is_remote(joined) else str(Path(joined).absolute())
 
 
 def _looks_like_path(name_or_path: str) -> bool:
@@ -192,12 +199,10 @@ def _catalog_description(settings: Settings, spark: "SparkSession") -> str:
 def is_delta(path: str) -> bool:
     """True when ``path`` holds a Delta table (a ``_delta_log`` with at least one commit or checkpoint)."""
     if is_remote(path):
-        from deltalake import DeltaTable
+        from governance.storage import storage_for
 
-        try:
-            return bool(DeltaTable.is_deltatable(path))
-        except Exception:  # noqa: BLE001 - object store errors mean "not reachable as Delta"
-            return False
+        entries = storage_for(path).list_files(join_path(path, DELTA_LOG), recursive=False)
+        return any(e.path.endswith((".json", ".parquet")) for e in entries)
     log = Path(local_path(path), DELTA_LOG)
     if not log.is_dir():
         return False
@@ -229,11 +234,13 @@ def require_delta(path: str) -> None:
 
 
 def list_tables(root: str, *, system_dir: str = "_lakewarden") -> list[str]:
-    """Return the Delta table roots under a local lake root, sorted, skipping Lakewarden's own folder.
+    """Return the Delta table roots under a lake root (local or ``s3://``), sorted, skipping Lakewarden's own folder.
 
     Raises:
         TableNotFoundError: The root does not exist.
     """
+    if is_remote(root):
+        return _list_remote_tables(canonical_url(root), system_dir=system_dir)
     base = Path(local_path(root))
     if not base.is_dir():
         raise TableNotFoundError(f"{root}: lake root does not exist")
@@ -251,6 +258,31 @@ def list_tables(root: str, *, system_dir: str = "_lakewarden") -> list[str]:
     return sorted(found)
 
 
+def _list_remote_tables(root: str, *, system_dir: str) -> list[str]:
+    from governance.storage import storage_for
+
+    store = storage_for(root)
+    found: list[str] = []
+    pending = [root]
+    seen_any = False
+    while pending:
+        folder = pending.pop()
+        subs = store.list_dirs(folder)
+        seen_any = seen_any or bool(subs)
+        names = {d.rstrip("/").rsplit("/", 1)[-1]: d.rstrip("/") for d in subs}
+        if DELTA_LOG in names and folder != root:
+            found.append(folder)
+            continue
+        for name, sub in names.items():
+            if folder == root and name == system_dir:
+                continue
+            if not name.startswith((".", "_")):
+                pending.append(sub)
+    if not seen_any and not store.list_files(root, recursive=False):
+        raise TableNotFoundError(f"{root}: lake root does not exist (no objects under this prefix)")
+    return sorted(found)
+
+
 def table_name(settings: Settings, path: str) -> str:
     """A short display name: the path relative to the lake root when it lies inside it."""
     root = settings.lake.root
@@ -259,7 +291,8 @@ def table_name(settings: Settings, path: str) -> str:
             return str(Path(path).absolute().relative_to(Path(root).absolute()))
         except ValueError:
             return path
-    return path[len(root.rstrip("/")) + 1:] if path.startswith(root.rstrip("/") + "/") else path
+    root, path = canonical_url(root), canonical_url(path)
+    return path[len(root) + 1:] if path.startswith(root + "/") else path
 
 
 def read_delta_rows(path: str) -> list[dict[str, Any]]:

@@ -26,10 +26,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from governance.config import Settings
 from governance.errors import TableLockedError
 from governance.lake import STAGING_DIR, is_remote, local_path
+
+if TYPE_CHECKING:
+    from governance.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +99,14 @@ def _clear_staging(table: str) -> None:
     import shutil
 
     if is_remote(table):
+        from governance.storage import storage_for
+
+        store = storage_for(table)
+        left = store.list_files(f"{table.rstrip('/')}/{STAGING_DIR}")
+        for e in left:
+            store.delete(e.path)
+        if left:
+            log.info("%s: removed a killed job's staged files", table)
         return
     staging = Path(local_path(table), STAGING_DIR)
     if staging.is_dir():
@@ -103,11 +115,85 @@ def _clear_staging(table: str) -> None:
 
 
 @contextmanager
+def _object_lock(settings: Settings, table: str, *, job: str, wait_s: float | None) -> Iterator[LockOwner]:
+    """:func:`table_lock` on an object store (the staging folder is cleared once the lock is held)."""
+    from governance.config import join_path
+
+    digest = hashlib.sha256(table.rstrip("/").encode()).hexdigest()[:24]
+    with object_lock(join_path(settings.system_root, "locks", f"{digest}.lock"), subject=table, job=job,
+                     wait_s=settings.lake.lock_wait_s if wait_s is None else wait_s,
+                     stale_after_s=settings.lake.lock_stale_after_s) as me:
+        _clear_staging(table)
+        yield me
+
+
+@contextmanager
+def object_lock(p: str, *, subject: str, job: str, wait_s: float, stale_after_s: float) -> Iterator[LockOwner]:
+    """Hold the lock object ``p`` (on S3), created put-if-absent (``If-None-Match: *``).
+
+    A stale lock (older than ``stale_after_s``, or its owner gone on this host) is read again just
+    before it is deleted, so a lock another job has just taken is not broken.
+
+    Raises:
+        TableLockedError: A live owner held it for ``wait_s`` seconds (exit 75).
+    """
+    from governance.storage import storage_for
+
+    store = storage_for(p)
+    me = LockOwner(job=job, table=subject, host=socket.gethostname(), pid=os.getpid(), started=time.time())
+    record = json.dumps({"job": me.job, "table": me.table, "host": me.host, "pid": me.pid, "started": me.started}).encode()
+    wait = wait_s
+    deadline = time.monotonic() + wait
+    delay = 0.1
+    while not store.put_if_absent(p, record):
+        owner = _object_owner(store, p)
+        why = _object_stale(owner, stale_after_s)
+        if why is not None:
+            if _object_owner(store, p) == owner:
+                store.delete(p)
+                log.warning("%s: broke a stale Lakewarden lock (%s)", subject, why)
+            continue
+        if time.monotonic() >= deadline:
+            who = owner.describe() if owner is not None else "an owner still writing its record"
+            raise TableLockedError(
+                f"{subject}: another Lakewarden job holds this table: {who}; it was not interrupted. "
+                f"Rerun when it has finished (waited {wait:.0f}s, lake.lock_wait_s; lock object {p})"
+            )
+        time.sleep(delay)
+        delay = min(1.0, delay * 2)
+    try:
+        yield me
+    finally:
+        if _object_owner(store, p) == me:
+            store.delete(p)
+
+
+def _object_owner(store: "Storage", p: str) -> LockOwner | None:
+    try:
+        d = json.loads(store.read_bytes(p).decode("utf-8"))
+        return LockOwner(job=str(d["job"]), table=str(d["table"]), host=str(d["host"]), pid=int(d["pid"]),
+                         started=float(d["started"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _object_stale(owner: LockOwner | None, stale_after_s: float) -> str | None:
+    if owner is None:
+        return None  # gone between the failed create and the read: try again
+    now = time.time()
+    if owner.host == socket.gethostname() and not _alive(owner.pid):
+        return f"its owner {owner.describe(now)} is no longer running"
+    if now - owner.started > stale_after_s:
+        return f"it is older than lake.lock_stale_after_s ({stale_after_s:.0f}s): {owner.describe(now)}"
+    return None
+
+
+@contextmanager
 def table_lock(settings: Settings, table: str, *, job: str, wait_s: float | None = None) -> Iterator[LockOwner | None]:
     """Hold the Lakewarden lock of ``table`` while the block runs.
 
-    Touches: ``<root>/<system_dir>/locks/`` (one small file while held). Tables of a lake on an
-    object store are not locked here (their commits are still checked for conflicts).
+    Touches: ``<root>/<system_dir>/locks/`` (one small file or object while held). On S3 the lock
+    object is created with ``If-None-Match: *``, so only one job can create it.
 
     Args:
         settings: Lake settings (where the locks live, how long to wait, when a lock is stale).
@@ -119,7 +205,8 @@ def table_lock(settings: Settings, table: str, *, job: str, wait_s: float | None
         TableLockedError: Another live Lakewarden job held the lock for the whole wait (exit 75).
     """
     if is_remote(settings.lake.root):
-        yield None
+        with _object_lock(settings, table, job=job, wait_s=wait_s) as held:
+            yield held
         return
     p = _lock_file(settings, table)
     p.parent.mkdir(parents=True, exist_ok=True)

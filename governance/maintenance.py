@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from governance.config import Settings
-from governance.errors import EngineError, InputError, LakewardenError, UnsupportedTableFeatureError
+from governance.errors import EngineError, InputError, LakewardenError, StoragePermissionError, UnsupportedTableFeatureError
 from governance.lake import DELTA_LOG, is_remote, local_path, require_delta
+from governance.storage import canonical, storage_for
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -97,6 +98,12 @@ class PurgeReport:
     #: Unreferenced files younger than the in-flight grace that no commit names: another writer may
     #: be about to commit them, so they were kept.
     kept_in_flight: list[str] = field(default_factory=list)
+    #: The bucket's versioning (``none`` on a local disk or an unversioned bucket).
+    bucket_versioning: str = "none"
+    #: Noncurrent object versions (old bytes of removed or overwritten files) deleted, or that a dry run would delete.
+    noncurrent_versions: int = 0
+    #: Delete markers deleted (or that a dry run would delete).
+    delete_markers: int = 0
 
     def statement(self) -> str:
         """A plain-language statement of the history this purge loses."""
@@ -111,6 +118,8 @@ class PurgeReport:
             f"{'would be' if self.dry_run else 'is'} no longer possible"
             + (f"; kept {len(self.kept_in_flight)} new file(s) no commit names yet (another writer may be "
                f"about to commit them)" if self.kept_in_flight else "")
+            + (f"; the bucket keeps versions ({self.bucket_versioning}): {verb} {self.noncurrent_versions} noncurrent "
+               f"version(s) and {self.delete_markers} delete marker(s) by version id" if self.bucket_versioning != "none" else "")
         )
 
 
@@ -229,10 +238,11 @@ class DeltaMaintenance(ABC):
         (whose ``add``/``remove`` statistics and DML predicates can hold plaintext), then the
         data files the latest version does not reference (:func:`remove_unreferenced_files`:
         files of older versions, change-data-feed files, deletion vector files; a new file no
-        commit names yet is kept, another writer may be about to commit it). On an object store
-        it sets a zero log and file retention and vacuums through the engine instead.
+        commit names yet is kept, another writer may be about to commit it). The same on S3; on a
+        versioned bucket the noncurrent versions and delete markers under the table are deleted
+        too, by version id (:func:`purge_noncurrent_versions`).
 
-        Touches: the table at ``path`` (``_delta_log`` and data files; its properties on object stores).
+        Touches: the table at ``path`` (``_delta_log`` and data files; object versions on a versioned bucket).
 
         Raises:
             UnsupportedTableFeatureError: The table has deletion vectors and the backend cannot
@@ -242,38 +252,78 @@ class DeltaMaintenance(ABC):
         dv_files = self.purge_deletion_vectors(path, dry_run=dry_run)
         version = self.version(path)
         report = PurgeReport(table=path, dry_run=dry_run, version=version, deletion_vector_files=dv_files)
-        if is_remote(path):
-            report.data_files = self.vacuum(path, retention_hours=0, dry_run=True)
-        else:
-            report.data_files, report.kept_in_flight = remove_unreferenced_files(path, dry_run=True)
-        if not is_remote(path):
-            log = Path(local_path(path), DELTA_LOG)
-            report.log_files = sorted(
-                str(p) for p in log.iterdir()
-                if p.is_file() and _log_version(p) is not None and (_log_version(p) or 0) < version
-            )
+        report.data_files, report.kept_in_flight = remove_unreferenced_files(path, dry_run=True)
+        report.log_files = [p for p in _list_log(path) if (_log_version_of(p) or 0) < version and _log_version_of(p) is not None]
+        store = storage_for(path)
+        report.bucket_versioning = store.versioning(path)
         if dry_run:
+            if report.bucket_versioning != "none":
+                old = [v for v in store.versions(_table_root(path)) if not v.is_latest or v.delete_marker]
+                report.noncurrent_versions = len([v for v in old if not v.delete_marker])
+                report.delete_markers = len([v for v in old if v.delete_marker])
             return report
         log_before = set(_list_log(path))
-        mentioned = set() if is_remote(path) else _mentioned_in_log(path)
-        zero = {"delta.logRetentionDuration": "interval 0 seconds", "delta.deletedFileRetentionDuration": "interval 0 seconds"}
-        if is_remote(path) and any(self.properties(path).get(k) != v for k, v in zero.items()):
-            # Locally the old log files and unreferenced data files are removed here, not by the
-            # engine's retention-bound clean-up, so no metadata commit is made: it would fail every
-            # concurrent append (a streaming ingest stops on a metadata change).
-            self.set_properties(path, zero)
+        mentioned = _mentioned_in_log(path)
+        # No metadata commit (zero-retention properties): it would fail every concurrent append (a
+        # streaming ingest stops on a metadata change). Old log files and unreferenced data files are
+        # removed here, not by the engine's retention-bound clean-up.
         self.checkpoint(path)
         removed = set(self.cleanup_log(path))
-        if not is_remote(path):
-            removed |= set(_remove_stale_log_files(path))
-        if is_remote(path):
-            report.data_files = self.vacuum(path, retention_hours=0, dry_run=False)
-        else:
-            # Not the engine's zero-retention vacuum: it also deletes files another writer has
-            # written but not yet committed. Only files some commit named, or older than the grace, go.
-            report.data_files, report.kept_in_flight = remove_unreferenced_files(path, dry_run=False, mentioned=mentioned)
+        removed |= set(_remove_stale_log_files(path))
+        # Not the engine's zero-retention vacuum: it also deletes files another writer has
+        # written but not yet committed. Only files some commit named, or older than the grace, go.
+        report.data_files, report.kept_in_flight = remove_unreferenced_files(path, dry_run=False, mentioned=mentioned)
         report.log_files = sorted(removed | (log_before - set(_list_log(path))))
+        if report.bucket_versioning != "none":
+            report.noncurrent_versions, report.delete_markers = purge_noncurrent_versions(path)
         return report
+
+
+def _table_root(path: str) -> str:
+    return canonical(path).rstrip("/") if is_remote(path) else os.path.realpath(local_path(path))
+
+
+def _join(root: str, rel: str) -> str:
+    """A file of the table by its (URL-decoded) relative path: an absolute real path, or a canonical URL."""
+    if is_remote(root):
+        return f"{root.rstrip('/')}/{rel}"
+    return os.path.realpath(os.path.join(root, rel))
+
+
+def purge_noncurrent_versions(path: str) -> tuple[int, int]:
+    """Delete, permanently and by version id, every noncurrent object version and delete marker under the table.
+
+    On a versioned bucket a removed or overwritten file leaves a noncurrent version that still holds
+    its bytes. Data versions go first, then the delete markers, so a failure never turns an old
+    version current again.
+
+    Touches: object versions under ``path`` (never the current objects).
+
+    Returns:
+        (noncurrent versions deleted, delete markers deleted).
+
+    Raises:
+        StoragePermissionError: The role may not delete object versions (``s3:DeleteObjectVersion``);
+            the message says how many versions still hold old bytes. Nothing is claimed purged.
+    """
+    store = storage_for(path)
+    old = [v for v in store.versions(_table_root(path)) if not v.is_latest or v.delete_marker]
+    data = [v for v in old if not v.delete_marker]
+    markers = [v for v in old if v.delete_marker]
+    done = 0
+    for v in data:
+        try:
+            store.delete_version(v)
+        except StoragePermissionError as exc:
+            raise StoragePermissionError(
+                f"{path}: the bucket keeps old versions of removed files and the role may not delete them "
+                f"(s3:DeleteObjectVersion): {len(data) - done} noncurrent version(s) still hold old bytes, e.g. "
+                f"{v.path}; grant s3:DeleteObjectVersion to this job's role or expire them with a lifecycle rule. ({exc})"
+            ) from None
+        done += 1
+    for v in markers:
+        store.delete_version(v)
+    return done, len(markers)
 
 
 #: Unreferenced files younger than this that no commit names may be another writer's, not yet committed.
@@ -290,7 +340,7 @@ def dv_file(root: str, dv: Any) -> str | None:
         return None
     kind, where = dv.get("storageType"), str(dv.get("pathOrInlineDv") or "")
     if kind == "p":
-        return os.path.realpath(local_path(unquote(where)))
+        return canonical(unquote(where)) if is_remote(where) else os.path.realpath(local_path(unquote(where)))
     if kind != "u" or len(where) < 20:
         return None
     n = 0
@@ -304,15 +354,15 @@ def dv_file(root: str, dv: Any) -> str | None:
 
     prefix = where[:-20]
     name = f"deletion_vector_{_uuid.UUID(bytes=bytes(raw))}.bin"
-    return os.path.realpath(os.path.join(root, prefix, name) if prefix else os.path.join(root, name))
+    return _join(root, f"{prefix}/{name}" if prefix else name)
 
 
 def _mentioned_in_log(path: str) -> set[str]:
-    """Files (absolute, real paths) that any commit or checkpoint of the local table names: data
-    files, change-data-feed files and deletion-vector files."""
+    """Files (absolute real paths, or canonical URLs) that any commit or checkpoint of the table
+    names: data files, change-data-feed files and deletion-vector files."""
     from governance.features import _Log
 
-    root = local_path(path)
+    root = _table_root(path)
     log = _Log(path)
     out: set[str] = set()
     for name in log.names():
@@ -327,7 +377,7 @@ def _mentioned_in_log(path: str) -> set[str]:
             for kind in ("add", "remove", "cdc"):
                 act = a.get(kind)
                 if act and act.get("path"):
-                    out.add(os.path.realpath(os.path.join(root, unquote(str(act["path"])))))
+                    out.add(_join(root, unquote(str(act["path"]))))
                 f = dv_file(root, act.get("deletionVector")) if act else None
                 if f:
                     out.add(f)
@@ -351,62 +401,75 @@ def remove_unreferenced_files(path: str, *, dry_run: bool = True, mentioned: set
     """
     from governance import delta_commit
 
-    root = Path(local_path(path))
+    root = _table_root(path)
+    store = storage_for(path)
     # The log is read before the live files: a file another writer commits in between is then
     # either live, or unnamed and new (kept), never "named but not live".
     seen = (mentioned or set()) | _mentioned_in_log(path)
     live_adds = delta_commit.snapshot_adds(path, delta_commit.latest_version(path)).values()
-    live = {os.path.realpath(os.path.join(root, unquote(str(a["path"])))) for a in live_adds}
-    live |= {f for a in live_adds if (f := dv_file(str(root), a.get("deletionVector")))}
+    live = {_join(root, unquote(str(a["path"]))) for a in live_adds}
+    live |= {f for a in live_adds if (f := dv_file(root, a.get("deletionVector")))}
     now = time.time()
     removed, kept = [], []
-    for p in sorted(root.rglob("*")):
-        rel = p.relative_to(root).parts
-        if not p.is_file() or rel[0] in _SKIP_DIRS or any(part.startswith((".", "_")) for part in rel[1 if rel[0] == "_change_data" else 0:]):
+    for e in store.list_files(root):
+        rel = e.path[len(root.rstrip("/")) + 1:].split("/")
+        name = rel[-1]
+        if rel[0] in _SKIP_DIRS or any(part.startswith((".", "_")) for part in rel[1 if rel[0] == "_change_data" else 0:]):
             continue
-        is_dv = p.name.startswith("deletion_vector_") and p.suffix == ".bin"
-        if not (p.suffix == ".parquet" or is_dv):
+        is_dv = name.startswith("deletion_vector_") and name.endswith(".bin")
+        if not (name.endswith(".parquet") or is_dv):
             continue
-        real = os.path.realpath(p)
+        real = e.path if is_remote(root) else os.path.realpath(e.path)
         if real in live:
             continue
-        if real in seen or now - p.stat().st_mtime > grace_s:
+        if real in seen or (e.mtime_s is not None and now - e.mtime_s > grace_s):
             if not dry_run:
-                _unlink_with_checksum(p)
-            removed.append(str(p))
+                _unlink_with_checksum(e.path)
+            removed.append(e.path)
         else:
-            kept.append(str(p))
+            kept.append(e.path)
     return removed, kept
 
 
-def _log_version(p: Path) -> int | None:
-    head = p.name.split(".", 1)[0]
+def _log_version_of(path: str) -> int | None:
+    head = path.rsplit("/", 1)[-1].split(".", 1)[0]
     return int(head) if head.isdigit() else None
 
 
-def _unlink_with_checksum(p: Path) -> None:
-    p.unlink(missing_ok=True)
-    Path(p.parent, f".{p.name}.crc").unlink(missing_ok=True)  # Hadoop's checksum file beside it
+def _unlink_with_checksum(path: str) -> None:
+    store = storage_for(path)
+    store.delete(path)
+    head, _, name = path.rpartition("/")
+    store.delete(f"{head}/.{name}.crc")  # Hadoop's checksum file beside it
 
 
-def _referenced_sidecars(log: Path, cp_version: int) -> set[str]:
+def _referenced_sidecars(log: str, cp_version: int) -> set[str]:
     """File names of the sidecars the checkpoint(s) at ``cp_version`` point to (v2 checkpoints)."""
+    import pyarrow.parquet as pq
+
+    store = storage_for(log)
     names: set[str] = set()
-    for p in log.glob(f"{cp_version:020d}.checkpoint*"):
-        if p.suffix == ".json":
-            for line in p.read_text(encoding="utf-8").splitlines():
+    for e in store.list_files(log, recursive=False):
+        name = e.path.rsplit("/", 1)[-1]
+        if not name.startswith(f"{cp_version:020d}.checkpoint"):
+            continue
+        if name.endswith(".json"):
+            for line in store.read_bytes(e.path).decode("utf-8").splitlines():
                 side = json.loads(line).get("sidecar") if line.strip() else None
                 if side:
-                    names.add(Path(str(side["path"])).name)
-        elif p.suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            pf = pq.ParquetFile(p)
-            if "sidecar" in pf.schema_arrow.names:
-                for side in pf.read(columns=["sidecar"]).column("sidecar").to_pylist():
-                    if side:
-                        names.add(Path(str(side["path"])).name)
+                    names.add(str(side["path"]).rsplit("/", 1)[-1])
+        elif name.endswith(".parquet"):
+            with store.open_input(e.path) as f:
+                pf = pq.ParquetFile(f)
+                if "sidecar" in pf.schema_arrow.names:
+                    for side in pf.read(columns=["sidecar"]).column("sidecar").to_pylist():
+                        if side:
+                            names.add(str(side["path"]).rsplit("/", 1)[-1])
     return names
+
+
+def _log_dir(path: str) -> str:
+    return f"{_table_root(path)}/{DELTA_LOG}"
 
 
 def _remove_stale_log_files(path: str) -> list[str]:
@@ -417,50 +480,50 @@ def _remove_stale_log_files(path: str) -> list[str]:
     older is needed to read the table. Sidecars (v2 checkpoints) that the newest checkpoint
     does not name hold older files' statistics and go too.
     """
-    log = Path(local_path(path), DELTA_LOG)
-    last = log / "_last_checkpoint"
-    if not last.exists():
+    log = _log_dir(path)
+    store = storage_for(path)
+    try:
+        cp_version = int(json.loads(store.read_bytes(f"{log}/_last_checkpoint").decode("utf-8"))["version"])
+    except FileNotFoundError:
         return []
-    cp_version = int(json.loads(last.read_text(encoding="utf-8"))["version"])
     removed = []
-    for p in log.iterdir():
-        v = _log_version(p)
-        if p.is_file() and v is not None and v < cp_version:
-            _unlink_with_checksum(p)
-            removed.append(str(p))
+    for e in store.list_files(log, recursive=False):
+        v = _log_version_of(e.path)
+        if v is not None and v < cp_version:
+            _unlink_with_checksum(e.path)
+            removed.append(e.path)
     _repair_last_checkpoint(log)
-    sidecars = log / "_sidecars"
-    if sidecars.is_dir():
-        keep = _referenced_sidecars(log, cp_version)
-        for p in sidecars.iterdir():
-            if p.is_file() and not p.name.startswith(".") and p.name not in keep:
-                _unlink_with_checksum(p)
-                removed.append(str(p))
+    keep = _referenced_sidecars(log, cp_version)
+    for e in store.list_files(f"{log}/_sidecars", recursive=False):
+        name = e.path.rsplit("/", 1)[-1]
+        if not name.startswith(".") and name not in keep:
+            _unlink_with_checksum(e.path)
+            removed.append(e.path)
     return removed
 
 
-def _repair_last_checkpoint(log: Path) -> None:
+def _repair_last_checkpoint(log: str) -> None:
     """Point ``_last_checkpoint`` at the newest checkpoint still there.
 
     Another writer may finish an older checkpoint (delta-rs writes one every 100 commits) after the
     newer one was written and the older files were removed; its hint then names a removed file and
     readers fall back to a replay from version 0, which is gone.
     """
-    last = log / "_last_checkpoint"
-    try:
-        hinted = int(json.loads(last.read_text(encoding="utf-8"))["version"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return
-    single = sorted(int(p.name[:20]) for p in log.glob("*.checkpoint.parquet") if p.name[:20].isdigit())
-    if not single or hinted in single or any(log.glob(f"{hinted:020d}.checkpoint.*")):
-        return
-    newest = single[-1]
-    tmp = log / f".last_checkpoint.{os.getpid()}.tmp"
     import pyarrow.parquet as pq
 
-    size = pq.ParquetFile(log / f"{newest:020d}.checkpoint.parquet").metadata.num_rows
-    tmp.write_text(json.dumps({"version": newest, "size": size}), encoding="utf-8")
-    os.replace(tmp, last)
+    store = storage_for(log)
+    try:
+        hinted = int(json.loads(store.read_bytes(f"{log}/_last_checkpoint").decode("utf-8"))["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    names = [e.path.rsplit("/", 1)[-1] for e in store.list_files(log, recursive=False)]
+    single = sorted(int(n[:20]) for n in names if n.endswith(".checkpoint.parquet") and n[:20].isdigit())
+    if not single or hinted in single or any(n.startswith(f"{hinted:020d}.checkpoint.") for n in names):
+        return
+    newest = single[-1]
+    with store.open_input(f"{log}/{newest:020d}.checkpoint.parquet") as f:
+        size = pq.ParquetFile(f).metadata.num_rows
+    store.write_bytes(f"{log}/_last_checkpoint", json.dumps({"version": newest, "size": size}).encode("utf-8"))
 
 
 class DeltaRsMaintenance(DeltaMaintenance):
@@ -598,10 +661,7 @@ class DeltaRsMaintenance(DeltaMaintenance):
 
 
 def _list_log(path: str) -> list[str]:
-    if is_remote(path):
-        return []
-    log = Path(local_path(path), DELTA_LOG)
-    return [str(p) for p in log.iterdir()] if log.is_dir() else []
+    return [e.path for e in storage_for(path).list_files(_log_dir(path), recursive=False)]
 
 
 class DeltaSparkMaintenance(DeltaMaintenance):

@@ -38,10 +38,13 @@ from governance.errors import (
     EngineError,
     NullingDetectedError,
     RowCountMismatchError,
+    UnsafeCommitError,
     SchemaDriftError,
 )
 from governance import delta_commit
+from governance.config import join_path
 from governance.lake import STAGING_DIR, is_delta, is_remote, local_path
+from governance.storage import is_s3, storage_for
 from governance.maintenance import DeltaMaintenance, maintenance_for
 
 if TYPE_CHECKING:
@@ -208,7 +211,7 @@ def _undo(path: str, prev_version: int | None, ours: delta_commit.Commit | None,
     from governance.features import read_features
 
     feats = read_features(path)
-    if not is_remote(path) and not (set(feats.features) & _UNDO_CANNOT):
+    if (not is_remote(path) or is_s3(path)) and not (set(feats.features) & _UNDO_CANNOT):
         try:
             v = delta_commit.revert(path, ours, tag=tag, reason=reason)
         except LakewardenError as exc:
@@ -223,6 +226,49 @@ def _undo(path: str, prev_version: int | None, ours: delta_commit.Commit | None,
         return f"the table was restored to version {prev_version} (no other writer had committed)"
     return (f"commit {ours.version} was left in place: other writers committed around it, so a RESTORE would drop their "
             f"rows; undo only that commit's own files")
+
+
+#: delta-spark LogStores that commit to S3 put-if-absent across drivers (the default S3 store is single-driver only).
+_SAFE_DELTA_SPARK_S3_STORES = ("io.delta.storage.S3DynamoDBLogStore",)
+
+
+def require_safe_engine_commit(spark: "SparkSession", path: str) -> None:
+    """Refuse an engine-written commit to an S3 table when the engine has no put-if-absent commit.
+
+    Sail and delta-rs commit to S3 with ``If-None-Match`` (a lost race is retried, never overwritten).
+    delta-spark's default S3 LogStore is safe only when every writer goes through one driver; across
+    drivers it needs ``S3DynamoDBLogStore``. Lakewarden's own staged commits use ``If-None-Match`` and
+    need none of this.
+
+    Raises:
+        UnsafeCommitError: Classic Spark on S3 without a multi-driver-safe LogStore (nothing written).
+    """
+    if not is_s3(path) or _engine_commits_safely(spark):
+        return
+    raise UnsafeCommitError(
+        f"{path}: delta-spark would commit this write to S3 with its single-driver LogStore, which lets another "
+        "writer's commit overwrite this one (or this one theirs); nothing was written. Set "
+        "spark.delta.logStore.s3a.impl=io.delta.storage.S3DynamoDBLogStore and spark.delta.logStore.s3.impl=io.delta.storage.S3DynamoDBLogStore "
+        "(with the delta-storage-s3-dynamodb jar and a DynamoDB table), or run this command on the embedded engine "
+        "(Sail commits with If-None-Match). Tables whose features allow it are committed by Lakewarden itself with If-None-Match."
+    )
+
+
+def _engine_commits_safely(spark: "SparkSession") -> bool:
+    """True when the engine's own S3 commits are put-if-absent (Sail/Connect; delta-spark with S3DynamoDBLogStore)."""
+    from governance.engine import is_connect
+
+    if is_connect(spark):
+        return True
+    conf: dict[str, str] = {}
+    for key in ("spark.delta.logStore.s3a.impl", "spark.delta.logStore.s3.impl", "spark.delta.logStore.class"):
+        try:
+            value = spark.conf.get(key, None)
+        except Exception:  # noqa: BLE001
+            value = None
+        if value:
+            conf[key] = str(value)
+    return any(v in _SAFE_DELTA_SPARK_S3_STORES for v in conf.values())
 
 
 def _own_commit(path: str, after: int | None, tag: str) -> delta_commit.Commit:
@@ -243,7 +289,7 @@ def _staging_refusal(spark: "SparkSession", df: "DataFrame", path: str) -> str |
 
 def _stage(spark: "SparkSession", df: "DataFrame", path: str, partition_by: list[str] | None) -> tuple[str, list[dict[str, Any]]]:
     """Write ``df`` as a Delta table in a hidden staging folder of ``path``; return the folder and its adds."""
-    staging = os.path.join(local_path(path), STAGING_DIR, uuid.uuid4().hex)
+    staging = join_path(path if is_remote(path) else local_path(path), STAGING_DIR, uuid.uuid4().hex)
     writer = df.write.format("delta").mode("overwrite")
     if partition_by:
         writer = writer.partitionBy(*partition_by)
@@ -253,17 +299,30 @@ def _stage(spark: "SparkSession", df: "DataFrame", path: str, partition_by: list
 
 
 def _publish(path: str, staging: str, adds: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Move staged data files into the table folder (same file system: renames); return their adds."""
-    root = local_path(path)
+    """Move staged data files into the table folder (local: renames; S3: server-side copies); return their adds."""
+    root = path if is_remote(path) else local_path(path)
+    store = storage_for(path)
     out = []
     for a in adds:
         rel = str(a["path"])
-        head, name = os.path.split(rel)
-        dest_rel = os.path.join(head, f"lw-{uuid.uuid4().hex[:12]}-{name}")
-        os.makedirs(os.path.join(root, head), exist_ok=True)
-        os.rename(os.path.join(staging, rel), os.path.join(root, dest_rel))
+        head, _, name = rel.rpartition("/")
+        dest_rel = f"{head}/lw-{uuid.uuid4().hex[:12]}-{name}" if head else f"lw-{uuid.uuid4().hex[:12]}-{name}"
+        store.rename(join_path(staging, rel), join_path(root, dest_rel))
         out.append({**a, "path": dest_rel, "dataChange": True})
     return out
+
+
+def _remove_staging(path: str, staging: str) -> None:
+    if is_remote(staging):
+        store = storage_for(staging)
+        for e in store.list_files(staging):
+            store.delete(e.path)
+        return
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        os.rmdir(os.path.dirname(staging))
+    except OSError:
+        pass
 
 
 def _staged_rewrite(
@@ -287,16 +346,12 @@ def _staged_rewrite(
         except LakewardenError:
             for a in adds:
                 try:
-                    os.unlink(os.path.join(local_path(path), a["path"]))
-                except OSError:
+                    storage_for(path).delete(join_path(path if is_remote(path) else local_path(path), a["path"]))
+                except (OSError, LakewardenError):
                     pass
             raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        try:
-            os.rmdir(os.path.dirname(staging))
-        except OSError:
-            pass
+        _remove_staging(path, staging)
     log.info("%s: staged rewrite committed as version %s (%s rows, %s)", path, committed, expect.rows, description)
     return WriteResult(table=path, version=committed, rows=expect.rows, previous_version=read_version)
 
@@ -355,6 +410,12 @@ def safe_write(
         replaced = list(delta_commit.snapshot_adds(path, read_version).values())
         return _staged_rewrite(spark, df, path, read_version=read_version, replaced=replaced, expect=expect,
                                partition_by=partition_by, tag=tag, description=description or "rewrite", operation="WRITE")
+    if exists and is_s3(path) and not _engine_commits_safely(spark):
+        # delta-spark's S3 commit is not put-if-absent: Lakewarden commits the staged files itself.
+        if mode == "append" and replace_where is None and _staging_refusal(spark, df, path) is None:
+            return _staged_rewrite(spark, df, path, read_version=maint.version(path), replaced=[], expect=expect,
+                                   partition_by=partition_by, tag=tag, description=description or "append", operation="WRITE")
+        require_safe_engine_commit(spark, path)
     df_schema = df.schema.jsonValue()
     prev_schema = _delta_schema(path) if exists else df_schema
     columns = list(expect.non_null)

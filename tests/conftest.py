@@ -18,7 +18,8 @@ import pytest
 os.environ.setdefault("TLDEXTRACT_CACHE", os.path.join(os.path.dirname(__file__), "..", ".cache", "tldextract"))
 os.environ.setdefault("RUST_LOG", "error")
 
-pytest_plugins = ["tests.fixtures.spark", "tests.fixtures.openbao", "tests.fixtures.eventlogs", "tests.fixtures.delta_features"]
+pytest_plugins = ["tests.fixtures.minio", "tests.fixtures.spark", "tests.fixtures.openbao", "tests.fixtures.eventlogs",
+                  "tests.fixtures.delta_features"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

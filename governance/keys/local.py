@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from governance.storage import canonical, is_s3, storage_for
 from governance.errors import KeyFileError, KeyNotFoundError, KeyProviderError
 from governance.keys.base import OAEP, KeyProvider, WrapKek, wrapped_version
 
@@ -78,12 +79,14 @@ class LocalKeyProvider(KeyProvider):
     def __init__(self, *, keyring_path: str, master_key: bytes, create: bool = True) -> None:
         super().__init__(role="local")
         self.path = Path(keyring_path)
+        #: A lake on S3 keeps the (sealed) keyring in the bucket; the master key never leaves the job.
+        self._url = canonical(keyring_path) if is_s3(keyring_path) else None
         self._master = AESGCM(master_key)
         self._create = create
         self._ring: dict[str, Any] | None = None
 
     def describe(self) -> str:
-        return f"local keyring {self.path}"
+        return f"local keyring {self._url or self.path}"
 
     # -- file -----------------------------------------------------------------------------
     def _check_mode(self) -> None:
@@ -97,6 +100,8 @@ class LocalKeyProvider(KeyProvider):
     def _load(self) -> dict[str, Any]:
         if self._ring is not None:
             return self._ring
+        if self._url is not None:
+            return self._load_object(self._url)
         if not self.path.exists():
             if not self._create:
                 raise KeyFileError(f"keyring {self.path} does not exist; create it with `lakewarden keys bootstrap`")
@@ -104,8 +109,25 @@ class LocalKeyProvider(KeyProvider):
             self._save()
             return self._ring
         self._check_mode()
+        return self._unseal(self.path.read_text(encoding="utf-8"))
+
+    def _load_object(self, url: str) -> dict[str, Any]:
         try:
-            outer = json.loads(self.path.read_text(encoding="utf-8"))
+            text = storage_for(url).read_bytes(url).decode("utf-8")
+        except FileNotFoundError:
+            if not self._create:
+                raise KeyFileError(f"keyring {url} does not exist; create it with `lakewarden keys bootstrap`") from None
+            ring = self._new_ring()
+            # First creation is put-if-absent: a keyring another job created meanwhile is never replaced.
+            if storage_for(url).put_if_absent(url, self._sealed(ring).encode("utf-8")):
+                self._ring = ring
+                return ring
+            text = storage_for(url).read_bytes(url).decode("utf-8")
+        return self._unseal(text)
+
+    def _unseal(self, text: str) -> dict[str, Any]:
+        try:
+            outer = json.loads(text)
             if outer.get("format") != FORMAT:
                 raise KeyFileError(f"keyring {self.path}: unknown format {outer.get('format')!r}")
             raw = base64.b64decode(outer["sealed"])
@@ -120,9 +142,10 @@ class LocalKeyProvider(KeyProvider):
 
     def _save(self) -> None:
         assert self._ring is not None
-        nonce = os.urandom(12)
-        sealed = nonce + self._master.encrypt(nonce, json.dumps(self._ring).encode(), _FILE_AAD)
-        body = json.dumps({"format": FORMAT, "sealed": base64.b64encode(sealed).decode()})
+        body = self._sealed(self._ring)
+        if self._url is not None:
+            storage_for(self._url).write_bytes(self._url, body.encode("utf-8"))
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".keyring-", dir=str(self.path.parent))
         try:
@@ -133,6 +156,11 @@ class LocalKeyProvider(KeyProvider):
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def _sealed(self, ring: dict[str, Any]) -> str:
+        nonce = os.urandom(12)
+        sealed = nonce + self._master.encrypt(nonce, json.dumps(ring).encode(), _FILE_AAD)
+        return json.dumps({"format": FORMAT, "sealed": base64.b64encode(sealed).decode()})
 
     @staticmethod
     def _new_ring() -> dict[str, Any]:

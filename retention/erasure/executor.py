@@ -494,10 +494,15 @@ class ErasureRunner:
             rep = self.maintenance.purge_history(tt.path, dry_run=False)
             purged[tt.name] = {"reason": reason, "data_files": len(rep.data_files), "log_files": len(rep.log_files),
                                "version": rep.version}
+            if rep.bucket_versioning != "none":
+                purged[tt.name].update(bucket_versioning=rep.bucket_versioning, noncurrent_versions=rep.noncurrent_versions,
+                                       delete_markers=rep.delete_markers)
             self._record(req, "erasing", f"purged {tt.name}")
             self._audit("erase.purge", req, table=tt.path,
                         counts={"data_files": len(rep.data_files), "log_files": len(rep.log_files)}, details={"reason": reason})
-            self.log(f"{tt.name}: history purged ({reason}): {len(rep.data_files)} old data file(s), {len(rep.log_files)} log file(s)")
+            self.log(f"{tt.name}: history purged ({reason}): {len(rep.data_files)} old data file(s), {len(rep.log_files)} log file(s)"
+                     + (f", {rep.noncurrent_versions} noncurrent object version(s) and {rep.delete_markers} delete marker(s)"
+                        if rep.bucket_versioning != "none" else ""))
 
     def _destroy_keys(self, req: ErasureRequest) -> None:
         refs = set(req.progress.get("refs", [])) | set(req.identifiers.get("refs", []))

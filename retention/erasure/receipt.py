@@ -9,21 +9,21 @@ or HMAC-SHA256 (needs the erasure key). A receipt names tables, versions, counts
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from governance.config import Settings
+from governance.config import Settings, join_path
 from governance.errors import InputError, VerificationFailedError
+from governance.storage import canonical as canonical_url, storage_for
 from retention.erasure.ledger import ErasureRequest, now_iso
 from retention.erasure.secrets import ErasureKeys, public_key, verify_signature
 
 FORMAT = "lakewarden-erasure-receipt/1"
 
 
-def receipts_dir(settings: Settings) -> Path:
-    """Folder of the lake's receipts."""
-    return Path(settings.system_table("erasure_receipts"))
+def receipts_dir(settings: Settings) -> str:
+    """Folder of the lake's receipts (local path or ``s3://`` URL)."""
+    return settings.system_table("erasure_receipts")
 
 
 def canonical(body: dict[str, Any]) -> bytes:
@@ -50,6 +50,9 @@ def build_receipt(req: ErasureRequest) -> dict[str, Any]:
             "history_purged": bool(purged),
             "old_data_files_deleted": int(purged.get("data_files", 0)),
             "log_files_deleted": int(purged.get("log_files", 0)),
+            **({"bucket_versioning": purged["bucket_versioning"],
+                "noncurrent_object_versions_deleted": int(purged.get("noncurrent_versions", 0)),
+                "delete_markers_deleted": int(purged.get("delete_markers", 0))} if "bucket_versioning" in purged else {}),
         })
     rows = sum(t["rows_removed"] for t in tables)
     keys = int(prog.get("keys", {}).get("destroyed", 0))
@@ -90,13 +93,9 @@ def write_receipt(settings: Settings, req: ErasureRequest, keys: ErasureKeys, *,
     """
     body = build_receipt(req)
     doc = {**body, "signature": {"alg": alg, "key_id": keys.key_id, "value": keys.sign(canonical(body), alg=alg)}}  # type: ignore[arg-type]
-    d = receipts_dir(settings)
-    d.mkdir(parents=True, exist_ok=True)
-    path = d / f"{req.request_id}.json"
-    tmp = d / f".{req.request_id}.json.tmp"
-    tmp.write_text(json.dumps(doc, indent=2, sort_keys=True, default=str), encoding="utf-8")
-    os.replace(tmp, path)
-    return str(path)
+    path = join_path(receipts_dir(settings), f"{req.request_id}.json")
+    storage_for(path).write_bytes(path, json.dumps(doc, indent=2, sort_keys=True, default=str).encode("utf-8"))
+    return path
 
 
 def load_receipt(path: str) -> dict[str, Any]:
@@ -106,7 +105,7 @@ def load_receipt(path: str) -> dict[str, Any]:
         InputError: Missing or not a receipt.
     """
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        doc = json.loads(storage_for(path).read_bytes(canonical_url(path)).decode("utf-8"))
     except FileNotFoundError:
         raise InputError(f"{path}: receipt file not found") from None
     except (OSError, ValueError) as exc:

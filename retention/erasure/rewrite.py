@@ -31,11 +31,14 @@ from governance.errors import (
     ConcurrentWriteError,
     DataSafetyError,
     EngineError,
+    LakewardenError,
     RowCountMismatchError,
     SchemaDriftError,
     UnsupportedTableFeatureError,
 )
-from governance.lake import STAGING_DIR, local_path, require_delta
+from governance.config import join_path
+from governance.lake import STAGING_DIR, canonical_url, is_remote, local_path, require_delta
+from governance.storage import storage_for
 from governance.maintenance import DeltaMaintenance
 from retention.erasure.locate import FileHit
 
@@ -94,8 +97,8 @@ def file_stats(table: Any) -> str:
 
 
 def _rel(table_path: str, file_path: str) -> str:
-    base = local_path(table_path).rstrip("/") + "/"
-    p = local_path(file_path)
+    base = canonical_url(local_path(table_path)).rstrip("/") + "/"
+    p = canonical_url(local_path(file_path))
     return p[len(base):] if p.startswith(base) else p
 
 
@@ -145,7 +148,8 @@ def rewrite_files(
     try:
         for hit in hits:
             rel = _rel(table_path, hit.file.path)
-            table = pq.read_table(local_path(hit.file.path))
+            with storage_for(hit.file.path).open_input(local_path(hit.file.path)) as src:
+                table = pq.read_table(src)
             if table.num_rows != len(hit.mask):
                 raise ConcurrentWriteError(f"{table_path}: file {rel} changed while it was being erased; locate again")
             keep = table.filter(~hit.mask)
@@ -155,15 +159,9 @@ def rewrite_files(
             if keep.num_rows == 0:
                 continue
             new_rel = posixpath.join(posixpath.dirname(rel), f"part-00000-{uuid.uuid4()}-erased.c000.snappy.parquet")
-            new_abs = os.path.join(local_path(table_path), new_rel)
-            # written in the staging folder, then renamed: a killed run never leaves a half-written
-            # file among the table's files (the next locked run clears the staging folder)
-            tmp = os.path.join(local_path(table_path), STAGING_DIR, f"erase-{uuid.uuid4().hex}.parquet")
-            os.makedirs(os.path.dirname(tmp), exist_ok=True)
-            pq.write_table(keep, tmp, compression="snappy")
-            os.replace(tmp, new_abs)
-            written.append(new_abs)
-            actions.append(AddAction(path=new_rel, size=os.path.getsize(new_abs), partition_values=dict(hit.file.partition_values),
+            size = _write_parquet(table_path, new_rel, keep)
+            written.append(join_path(_root(table_path), new_rel))
+            actions.append(AddAction(path=new_rel, size=size, partition_values=dict(hit.file.partition_values),
                                      modification_time=now_ms, data_change=True, stats=file_stats(keep)))
         params = {"lakewarden": "erasure", **{k: str(v) for k, v in metadata.items()}, "rows_removed": str(removed_rows),
                   "files_rewritten": str(len(written)), "files_removed": str(len(hits))}
@@ -211,9 +209,37 @@ def rewrite_files(
                          files_removed=sum(1 for a in actions if isinstance(a, RemoveAction)), partitions=parts)
 
 
+def _root(table_path: str) -> str:
+    return canonical_url(table_path) if is_remote(table_path) else local_path(table_path)
+
+
+def _write_parquet(table_path: str, rel: str, table: Any) -> int:
+    """Write ``table`` as the data file ``rel`` of the table; return its size in bytes.
+
+    A killed run never leaves a half-written file among the table's files: locally the file is
+    written in the staging folder, then renamed (the next locked run clears the staging folder);
+    an S3 PUT is atomic, the object appears whole or not at all.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if is_remote(table_path):
+        buf = pa.BufferOutputStream()
+        pq.write_table(table, buf, compression="snappy")
+        data = buf.getvalue().to_pybytes()
+        storage_for(table_path).write_bytes(join_path(_root(table_path), rel), data)
+        return len(data)
+    new_abs = os.path.join(local_path(table_path), rel)
+    tmp = os.path.join(local_path(table_path), STAGING_DIR, f"erase-{uuid.uuid4().hex}.parquet")
+    os.makedirs(os.path.dirname(tmp), exist_ok=True)
+    pq.write_table(table, tmp, compression="snappy")
+    os.replace(tmp, new_abs)
+    return os.path.getsize(new_abs)
+
+
 def _cleanup(paths: list[str]) -> None:
     for p in paths:
         try:
-            os.unlink(p)
-        except OSError:
+            storage_for(p).delete(p)
+        except (OSError, LakewardenError):
             pass

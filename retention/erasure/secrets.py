@@ -17,8 +17,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from governance.config import Settings
+from governance.storage import storage_for
 from governance.errors import KeyFileError, VerificationFailedError
 
 FORMAT = "lakewarden-erasure-keys/2"
@@ -40,9 +39,9 @@ class _RefProvider(Protocol):
     def subject_refs(self, subjects: Sequence[str]) -> list[str]: ...
 
 
-def keys_path(settings: Settings) -> Path:
-    """Where the public half of the erasure signing key is published."""
-    return Path(settings.system_table("erasure_keys.json"))
+def keys_path(settings: Settings) -> str:
+    """Where the public half of the erasure signing key is published (local path or ``s3://`` URL)."""
+    return settings.system_table("erasure_keys.json")
 
 
 @dataclass(repr=False)
@@ -92,10 +91,15 @@ def load_or_create(settings: Settings, provider: _RefProvider) -> ErasureKeys:
     """
     keys = derive(provider)
     path = keys_path(settings)
-    if path.exists():
+    store = storage_for(path)
+    try:
+        raw = store.read_bytes(path)
+    except FileNotFoundError:
+        raw = None
+    if raw is not None:
         try:
-            published = json.loads(path.read_text(encoding="utf-8"))["public_key"]
-        except (OSError, ValueError, KeyError) as exc:
+            published = json.loads(raw.decode("utf-8"))["public_key"]
+        except (ValueError, KeyError, UnicodeDecodeError) as exc:
             raise KeyFileError(f"{path}: erasure key file unreadable ({type(exc).__name__})") from None
         if published != keys.public_key_b64:
             raise KeyFileError(
@@ -103,16 +107,9 @@ def load_or_create(settings: Settings, provider: _RefProvider) -> ErasureKeys:
                 "and receipts were made with (was the index KEK or the keyring replaced?)"
             )
         return keys
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".erasure-keys-", dir=str(path.parent))
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(json.dumps({"format": FORMAT, "public_key": keys.public_key_b64, "key_id": keys.key_id}, indent=1))
-    try:
-        os.link(tmp, path)  # first writer wins; a concurrent creator compares against it
-    except FileExistsError:
-        os.unlink(tmp)
+    doc = json.dumps({"format": FORMAT, "public_key": keys.public_key_b64, "key_id": keys.key_id}, indent=1).encode("utf-8")
+    if not store.put_if_absent(path, doc):  # first writer wins; a concurrent creator compares against it
         return load_or_create(settings, provider)
-    os.unlink(tmp)
     return keys
 
 
@@ -124,7 +121,7 @@ def public_key(settings: Settings) -> tuple[str, str]:
     """
     path = keys_path(settings)
     try:
-        pub = json.loads(path.read_text(encoding="utf-8"))["public_key"]
+        pub = json.loads(storage_for(path).read_bytes(path).decode("utf-8"))["public_key"]
     except (OSError, ValueError, KeyError) as exc:
         raise KeyFileError(f"{path}: no erasure signing key in this lake ({type(exc).__name__})") from None
     return hashlib.sha256(base64.b64decode(pub)).hexdigest()[:16], pub

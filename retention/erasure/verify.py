@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from governance.lake import local_path
+from governance.storage import ObjectVersion, S3Storage, canonical, storage_for
 from retention.erasure.identifiers import STRONG_KINDS, Hasher, candidates, normalize, shapes_by_kind, token_candidate
 
 _CHUNK = 1 << 20
@@ -58,6 +59,10 @@ class ScanReport:
     findings: list[Finding] = field(default_factory=list)
     #: Files read per Delta kind: change_data, deletion_vector, checkpoint, sidecar, commit, checksum.
     kinds: dict[str, int] = field(default_factory=dict)
+    #: Object store: the bucket's versioning, and how many object versions (noncurrent ones) were read.
+    bucket_versioning: str | None = None
+    object_versions: int = 0
+    noncurrent_versions: int = 0
 
     @property
     def clean(self) -> bool:
@@ -66,7 +71,9 @@ class ScanReport:
     def summary(self) -> dict[str, Any]:
         return {"root": self.root, "files": self.files, "bytes": self.bytes, "parquet_files": self.parquet_files,
                 "json_files": self.json_files, "values_checked": self.values_checked, "findings": len(self.findings),
-                "kinds": dict(sorted(self.kinds.items()))}
+                "kinds": dict(sorted(self.kinds.items())),
+                **({"bucket_versioning": self.bucket_versioning, "object_versions_read": self.object_versions,
+                    "noncurrent_versions_read": self.noncurrent_versions} if self.bucket_versioning is not None else {})}
 
 
 class _Matcher:
@@ -150,11 +157,16 @@ def _walk_json(obj: Any, leaf: str, path: str) -> Iterator[tuple[str, str, str]]
             yield from _walk_json(inner, leaf, path + "<json>")
 
 
-def _scan_parquet(p: Path, m: _Matcher, rel: str, out: list[Finding]) -> None:
+def _scan_parquet(source: Any, m: _Matcher, rel: str, out: list[Finding], *, ranged: bool = False) -> None:
+    """Decode a Parquet file: footer metadata and statistics, then its columns.
+
+    ``ranged``: the file is on an object store and read by byte ranges: only the column chunks that
+    can hold an identifier are fetched (:func:`_columns_to_read`); the footer is always read whole.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    pf = pq.ParquetFile(p)
+    pf = pq.ParquetFile(source)
     meta = pf.metadata
     for k, v in (meta.metadata or {}).items():  # footer key-value metadata (schemas, writer notes)
         for text, leaf, path in _walk_json(v.decode("utf-8", errors="replace"), k.decode("utf-8", errors="replace"), "footer"):
@@ -172,7 +184,7 @@ def _scan_parquet(p: Path, m: _Matcher, rel: str, out: list[Finding]) -> None:
                     key = m.check(str(v), col.path_in_schema.split(".")[-1])
                     if key:
                         out.append(Finding(rel, f"footer statistics of {col.path_in_schema}", key))
-    table = pf.read()
+    table = pf.read(columns=_columns_to_read(pf.schema_arrow, m)) if ranged else pf.read()
     for name in table.column_names:
         col = table.column(name)
         if pa.types.is_nested(col.type):
@@ -192,6 +204,24 @@ def _scan_parquet(p: Path, m: _Matcher, rel: str, out: list[Finding]) -> None:
                 if key:
                     out.append(Finding(rel, f"column {path}", key))
                     break
+
+
+def _columns_to_read(schema: Any, m: "_Matcher") -> list[str]:
+    """Top-level columns whose values could hold one of the subject's identifiers.
+
+    Text, binary and nested columns can hold any identifier; integer and decimal columns can hold
+    digit identifiers (ids, account and phone numbers stored as numbers). Booleans, floats, dates
+    and timestamps cannot hold any, so their chunks are not fetched (their footer statistics are read).
+    """
+    import pyarrow as pa
+
+    out = []
+    for f in schema:
+        t = f.type
+        if pa.types.is_boolean(t) or pa.types.is_floating(t) or pa.types.is_temporal(t) or pa.types.is_null(t):
+            continue
+        out.append(f.name)
+    return out
 
 
 def _prefiltered(values: Any, m: "_Matcher", leaf: str) -> list[Any]:
@@ -294,26 +324,66 @@ def delta_kind(rel: str) -> str | None:
     return None
 
 
-def _scan_file(p: Path, base: Path, m: _Matcher, report: ScanReport) -> None:
-    rel = str(p.relative_to(base))
-    for part in Path(rel).parts[:-1]:  # partition directories (``email=...``) name values too
+@dataclass(frozen=True)
+class _Blob:
+    """One file to scan: a local file, or one version of an object (current or not)."""
+
+    rel: str
+    path: str
+    size: int
+    version: ObjectVersion | None = None
+
+
+def _read_all(b: _Blob) -> bytes:
+    if b.version is not None:
+        st = storage_for(b.path)
+        if isinstance(st, S3Storage):
+            return st.read_version(b.version)
+    return storage_for(b.path).read_bytes(b.path)
+
+
+def _open_ranged(b: _Blob) -> Any:
+    st = storage_for(b.path)
+    if isinstance(st, S3Storage) and b.version is not None:
+        return st.open_version(b.version)
+    return st.open_input(b.path)
+
+
+def _scan_file(b: _Blob, m: _Matcher, report: ScanReport) -> None:
+    rel = b.rel
+    for part in Path(rel.split(" (version ")[0]).parts[:-1]:  # partition directories (``email=...``) name values too
         leaf, _, value = part.partition("=")
         key = m.check(value, leaf) if value else m.raw(part)
         if key:
             report.findings.append(Finding(rel, f"directory name {leaf}=", key))
+    kind = delta_kind(rel.split(" (version ")[0])
+    if "://" in b.path and b.path.endswith(".parquet") and b.size >= 12:
+        # Object store: ranged reads of the footer and of the column chunks that can hold an identifier.
+        try:
+            with _open_ranged(b) as src:
+                _scan_parquet(src, m, rel, report.findings, ranged=True)
+            report.files += 1
+            report.bytes += b.size
+            report.parquet_files += 1
+            if kind is not None:
+                report.kinds[kind] = report.kinds.get(kind, 0) + 1
+            return
+        except (OSError, ValueError, TypeError):
+            pass  # not decodable by ranges: read every byte below
     try:
-        data = p.read_bytes()
+        data = _read_all(b)
     except OSError:
         return
     report.files += 1
     report.bytes += len(data)
-    kind = delta_kind(rel)
     if kind is not None:
         report.kinds[kind] = report.kinds.get(kind, 0) + 1
     decoded = False
     if data[:4] == b"PAR1" and data[-4:] == b"PAR1":
+        import pyarrow as pa
+
         try:
-            _scan_parquet(p, m, rel, report.findings)
+            _scan_parquet(pa.BufferReader(data), m, rel, report.findings)
             report.parquet_files += 1
             decoded = True
         except Exception as exc:  # noqa: BLE001 - a corrupt file is reported, never skipped silently
@@ -334,42 +404,69 @@ def _scan_file(p: Path, base: Path, m: _Matcher, report: ScanReport) -> None:
             break
 
 
-def _scan_batch(root: str, paths: list[str], hasher: Hasher, idents: list[dict[str, Any]], tokens: set[str]) -> ScanReport:
-    """Worker: scan some files (a separate process; Python matching is GIL-bound)."""
-    base = Path(root)
+def _scan_batch(root: str, blobs: list[_Blob], hasher: Hasher, idents: list[dict[str, Any]], tokens: set[str]) -> ScanReport:
+    """Worker: scan some files (a separate process, or a thread for object-store reads)."""
     report = ScanReport(root=root)
     m = _Matcher(hasher, idents, tokens)
-    for p in paths:
-        _scan_file(Path(p), base, m, report)
+    for b in blobs:
+        _scan_file(b, m, report)
     report.values_checked = m.checked
     return report
+
+
+def _blobs(root: str) -> list[_Blob]:
+    """Every file under ``root``; on an object store every version of every object, noncurrent ones too."""
+    if "://" in root and not root.startswith("file://"):
+        base = canonical(root).rstrip("/")
+        out = []
+        for v in storage_for(base).versions(base):
+            if v.delete_marker:
+                continue
+            rel = v.path[len(base) + 1:]
+            out.append(_Blob(rel if v.is_latest else f"{rel} (version {v.version_id}, noncurrent)", v.path, v.size, v))
+        return out
+    base_p = Path(local_path(root))
+    files = sorted(Path(d, f) for d, _, names in os.walk(base_p) for f in names)
+    return [_Blob(str(p.relative_to(base_p)), str(p), p.stat().st_size if p.exists() else 0) for p in files]
 
 
 def scan_lake(root: str, *, hasher: Hasher, idents: list[dict[str, Any]], tokens: set[str], workers: int | None = None) -> ScanReport:
     """Read every file under ``root`` and report where the subject is still readable.
 
-    Large lakes are scanned by ``workers`` processes (default: the CPU count, at most 4),
-    each taking a share of the files by size.
+    On an object store every version of every object under ``root`` is read, noncurrent versions
+    (what a versioned bucket keeps of removed or overwritten files) included: Parquet objects by
+    ranged reads of their footer and of the column chunks that can hold an identifier, every other
+    object in full. Large local lakes are scanned by ``workers`` processes (default: the CPU count,
+    at most 4), each taking a share of the files by size; objects by ``workers`` concurrent requests.
 
     Touches: nothing (read only).
     """
-    base = Path(local_path(root))
-    files = sorted(Path(d, f) for d, _, names in os.walk(base) for f in names)
-    sizes = {p: (p.stat().st_size if p.exists() else 0) for p in files}
+    remote = "://" in root and not root.startswith("file://")
+    base = canonical(root).rstrip("/") if remote else str(Path(local_path(root)))
+    blobs = _blobs(root)
     n = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    report = ScanReport(root=str(base))
-    if n > 1 and sum(sizes.values()) >= _PARALLEL_MIN_BYTES and len(files) > 1:
+    report = ScanReport(root=base)
+    if remote:
+        report.bucket_versioning = storage_for(base).versioning(base)
+        report.object_versions = len(blobs)
+        report.noncurrent_versions = sum(1 for b in blobs if b.version is not None and not b.version.is_latest)
+    total = sum(b.size for b in blobs)
+    if n > 1 and len(blobs) > 1 and (remote or total >= _PARALLEL_MIN_BYTES):
         import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
-        shares: list[list[str]] = [[] for _ in range(n)]
+        # Local files: processes (matching is GIL-bound). Objects: bounded concurrent requests in
+        # threads, one share each, so a slow store is read with ``n`` requests in flight.
+        shares: list[list[_Blob]] = [[] for _ in range(n)]
         loads = [0] * n
-        for p in sorted(files, key=lambda q: -sizes[q]):
+        for b in sorted(blobs, key=lambda q: -q.size):
             i = loads.index(min(loads))
-            shares[i].append(str(p))
-            loads[i] += sizes[p]
-        with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn")) as pool:
-            parts = list(pool.map(_scan_batch, [str(base)] * n, shares, [hasher] * n, [idents] * n, [tokens] * n))
+            shares[i].append(b)
+            loads[i] += b.size
+        pool: Executor = (ThreadPoolExecutor(max_workers=n) if remote and total < _PARALLEL_MIN_BYTES
+                          else ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn")))
+        with pool:
+            parts = list(pool.map(_scan_batch, [base] * n, shares, [hasher] * n, [idents] * n, [tokens] * n))
         for part in parts:
             report.files += part.files
             report.bytes += part.bytes
@@ -380,7 +477,7 @@ def scan_lake(root: str, *, hasher: Hasher, idents: list[dict[str, Any]], tokens
             for kind, count in part.kinds.items():
                 report.kinds[kind] = report.kinds.get(kind, 0) + count
     else:
-        part = _scan_batch(str(base), [str(p) for p in files], hasher, idents, tokens)
+        part = _scan_batch(base, blobs, hasher, idents, tokens)
         report.files, report.bytes, report.parquet_files = part.files, part.bytes, part.parquet_files
         report.json_files, report.values_checked, report.findings = part.json_files, part.values_checked, part.findings
         report.kinds = part.kinds

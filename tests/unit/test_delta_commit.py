@@ -83,11 +83,12 @@ def test_remove_actions_carry_no_statistics(tmp_path: Path) -> None:
     assert "stats" not in delta_commit.remove_of(add, now_ms=0)
 
 
-def test_raw_commits_are_refused_on_features_that_need_the_engine_and_on_object_stores(tmp_path: Path) -> None:
+def test_raw_commits_are_refused_on_features_that_need_the_engine_and_on_stores_without_put_if_absent(tmp_path: Path) -> None:
     path = str(tmp_path / "t")
     write_deltalake(path, _batch(0), configuration={"delta.enableChangeDataFeed": "true"})
     assert "changeDataFeed" in (delta_commit.raw_commit_refusal(path, read_features(path)) or "")
     plain = str(tmp_path / "p")
     write_deltalake(plain, _batch(0))
     assert delta_commit.raw_commit_refusal(plain, read_features(plain)) is None
-    assert "object store" in (delta_commit.raw_commit_refusal("s3://bucket/t", read_features(plain)) or "")
+    assert delta_commit.raw_commit_refusal("s3://bucket/t", read_features(plain)) is None  # If-None-Match
+    assert "put-if-absent" in (delta_commit.raw_commit_refusal("abfss://c@a.dfs.core.windows.net/t", read_features(plain)) or "")
