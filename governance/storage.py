@@ -121,6 +121,12 @@ def configure(settings: StorageSettings) -> None:
     os.environ["AWS_CONDITIONAL_PUT"] = "etag"
 
 
+def forget_clients() -> None:
+    """Drop the cached store clients: the next use reads the credentials chain again (a new role)."""
+    with _lock:
+        _stores.clear()
+
+
 def current() -> StorageSettings:
     """The storage settings in force (:func:`configure`)."""
     return _config
@@ -346,7 +352,8 @@ class S3Storage(Storage):
         import boto3
         from botocore.config import Config
 
-        self.client = boto3.client(
+        # A session of its own: boto3's default session keeps the first credentials it resolved.
+        self.client = boto3.session.Session().client(
             "s3", endpoint_url=endpoint, region_name=settings.resolved_region(),
             config=Config(s3={"addressing_style": "path" if settings.path_style or endpoint else "virtual"},
                           retries={"mode": "standard", "max_attempts": 5}),

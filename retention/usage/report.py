@@ -202,16 +202,22 @@ def _iso(v: Any) -> Any:
 # --------------------------------------------------------------------------- stored bytes
 def column_shares(table_path: str, data_files: list[str]) -> dict[str, float] | None:
     """Share of each top-level column in the compressed bytes of a sample of Parquet files."""
-    if is_remote(table_path) or not data_files:
+    if not data_files:
         return None
     import pyarrow.parquet as pq
+
+    from governance.storage import storage_for
 
     sizes: dict[str, int] = {}
     sample = sorted(data_files)[:: max(1, len(data_files) // _FOOTER_SAMPLE)][:_FOOTER_SAMPLE]
     for f in sample:
-        p = f if f.startswith("/") else str(Path(local_path(table_path), f))
+        if is_remote(table_path):
+            p = f if "://" in f else f"{table_path.rstrip('/')}/{f}"
+        else:
+            p = local_path(f if f.startswith("/") else str(Path(local_path(table_path), f)))
         try:
-            md = pq.ParquetFile(local_path(p)).metadata
+            with storage_for(p).open_input(p) as fh:
+                md = pq.ParquetFile(fh).metadata
         except Exception:  # noqa: BLE001 - a missing or odd file only weakens the estimate
             continue
         for rg in range(md.num_row_groups):
@@ -225,22 +231,28 @@ def column_shares(table_path: str, data_files: list[str]) -> dict[str, float] | 
 
 
 def stored_history(table_path: str, current_bytes: int) -> list[tuple[datetime, int]]:
-    """Stored bytes after each commit, from the ``_delta_log`` commit files (newest first, local tables).
+    """Stored bytes after each commit, from the ``_delta_log`` commit files (newest first).
 
     Computed backwards from the current total (so it works after old log files were cleaned
     up): each commit's ``add.size`` minus ``remove.size``.
     """
-    if is_remote(table_path):
-        return []
-    logdir = Path(local_path(table_path), "_delta_log")
-    commits = sorted((int(p.stem), p) for p in logdir.glob("*.json") if p.stem.isdigit())
+    from governance.storage import storage_for
+
+    logdir = f"{table_path.rstrip('/')}/_delta_log" if is_remote(table_path) else str(Path(local_path(table_path), "_delta_log"))
+    store = storage_for(logdir)
+    commits = []
+    for e in store.list_files(logdir, recursive=False):
+        stem = e.path.rsplit("/", 1)[-1]
+        if stem.endswith(".json") and stem[:-5].isdigit():
+            commits.append((int(stem[:-5]), e))
+    commits.sort(key=lambda c: c[0])
     out: list[tuple[datetime, int]] = []
     total = current_bytes
-    for _, p in reversed(commits):
+    for _, e in reversed(commits):
         net = 0
         ts: datetime | None = None
         try:
-            for line in p.read_text(encoding="utf-8").splitlines():
+            for line in store.read_bytes(e.path).decode("utf-8").splitlines():
                 if not line.strip():
                     continue
                 a = json.loads(line)
@@ -253,7 +265,7 @@ def stored_history(table_path: str, current_bytes: int) -> list[tuple[datetime, 
         except (OSError, ValueError):
             break
         if ts is None:
-            ts = datetime.fromtimestamp(p.stat().st_mtime, tz=timezone.utc).replace(tzinfo=None)
+            ts = datetime.fromtimestamp(e.mtime_s or 0, tz=timezone.utc).replace(tzinfo=None)
         out.append((ts, total))
         total -= net
     return out
@@ -322,8 +334,6 @@ def build_usage_report(
     start = now - span
     notes: list[str] = []
     mapper = LakeMapper(settings, maintenance)
-    if is_remote(settings.lake.root):
-        raise InputError(f"{settings.lake.root}: the usage report lists tables of a local lake root only (yet)")
     try:
         paths = list_tables(settings.lake.root, system_dir=settings.lake.system_dir)
     except Exception as exc:  # noqa: BLE001 - TableNotFoundError and OS errors

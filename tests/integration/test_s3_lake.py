@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 
 from governance import storage
-from governance.engine import configure_object_store
 from tests.fixtures.appender import PEOPLE_POLICY, Appender
 from tests.fixtures.delta_features import run_cli
 from tests.fixtures.lake_scan import grep_lake, grep_versions
@@ -27,14 +26,6 @@ pytestmark = pytest.mark.both_engines
 ROWS = 400
 SUBJECT = "person17@example.com"
 POLICY = PEOPLE_POLICY
-
-
-@pytest.fixture
-def s3(minio: Minio, spark: Any) -> Minio:
-    """Point this process (engines included) at the test's MinIO."""
-    storage.configure(storage.StorageSettings.model_validate(minio.settings_overrides()))
-    configure_object_store(spark)
-    return minio
 
 
 def _write_lake(spark: Any, root: str) -> None:
@@ -182,3 +173,50 @@ def test_an_engine_commit_without_put_if_absent_is_refused_before_anything_is_wr
     assert "S3DynamoDBLogStore" in err and "nothing was written" in err, err
     assert grep_versions(s3.client(), table, [])[1] == before, "an object was written"
     assert spark.read.format("delta").load(table).where("email LIKE 'lw1:%'").count() == 0
+
+
+@pytest.fixture
+def without_version_deletes(s3: Minio, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A switch of Lakewarden's store clients to a role that may not delete object versions (True) and back."""
+    def restricted(on: bool) -> None:
+        if on:
+            for k, v in s3.role_without("s3:DeleteObjectVersion").items():
+                monkeypatch.setenv(k, v)
+        else:
+            monkeypatch.undo()
+        storage.forget_clients()
+
+    yield restricted
+    restricted(False)
+
+
+def test_purge_on_a_versioned_bucket_without_version_deletes_stops_and_says_what_is_left(
+        spark: Any, s3: Minio, without_version_deletes: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = s3.lake(versioned=True)
+    _write_lake(spark, root)
+    cfg = _config(tmp_path, root, s3)
+    without_version_deletes(True)
+    rc, out, err = run_cli(capsys, cfg, "protect", "people", "--apply", "--purge-history")
+    assert rc == 13, err + out
+    assert "s3:DeleteObjectVersion" in err and "noncurrent version(s) still hold old bytes" in err, err
+    assert "history purged" not in out.lower()
+    # the old bytes are really still there, and the message did not hide them
+    assert grep_versions(s3.client(), f"{root}/people", ["person2@example.com"])[0]
+    assert _noncurrent(s3, f"{root}/people")
+
+    # erasure the same way: the request is not closed and no receipt claims the subject is gone
+    rc, out, err = run_cli(capsys, cfg, "erase", "request", "--subject", f"EMAIL_ADDRESS={SUBJECT}")
+    assert rc == 0, err + out
+    request_id = out.split()[-1]
+    rc, out, err = run_cli(capsys, cfg, "erase", "run", request_id, "--apply")
+    assert rc == 13, err + out
+    receipt = f"{root}/_lakewarden/erasure_receipts/{request_id}.json"
+    assert not storage.storage_for(receipt).exists(receipt)
+
+    # given the permission, the same request resumes and completes
+    without_version_deletes(False)
+    rc, out, err = run_cli(capsys, cfg, "erase", "run", request_id, "--apply")
+    assert rc == 0, err + out
+    assert not grep_versions(s3.client(), root, [SUBJECT])[0]
+    doc = json.loads(storage.storage_for(receipt).read_bytes(receipt))
+    assert doc["verification"]["bucket_versioning"] == "enabled" and doc["verification"]["object_versions_read"] > 0

@@ -56,8 +56,13 @@ def settings(real_eventlogs: RealEventLogs, request: pytest.FixtureRequest) -> S
     shutil.rmtree(s.system_root, ignore_errors=True)
 
 
-def test_ingest_real_logs_records_bytes_of_the_files_each_scan_selected(spark: Any, real_eventlogs: RealEventLogs, settings: Settings) -> None:
-    result = _run(spark, settings, real_eventlogs.logs)
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_ingest_real_logs_records_bytes_of_the_files_each_scan_selected(
+        spark: Any, real_eventlogs: RealEventLogs, settings: Settings, where: str, request: pytest.FixtureRequest) -> None:
+    logs: Any = real_eventlogs.logs
+    if where == "s3":  # the same logs read from a bucket (a real MinIO server)
+        logs = request.getfixturevalue("s3").upload(real_eventlogs.logs)
+    result = _run(spark, settings, logs)
     [src] = result.sources
     assert src.stats is not None and src.stats.files == 5 and src.stats.malformed == 0 and src.stats.corrupt_files == []
     assert src.stats.versions == {"4.2.0": 5}

@@ -1,4 +1,5 @@
-"""S3 server access logs (hand-written: no S3 here), modelled on the AWS documented log format.
+"""S3 server access logs (hand-written lines, modelled on the AWS documented log format), read from
+a local folder and from a bucket of a real MinIO server.
 
 The keys name objects of the generated lake through a path alias (``s3://bank-lake/prod`` ->
 the local lake root), so mapping to tables and partitions is checked against real Delta tables.
@@ -46,7 +47,9 @@ def settings(real_eventlogs: RealEventLogs) -> Settings:
     shutil.rmtree(s.system_root, ignore_errors=True)
 
 
-def test_s3_access_log_get_requests_become_reads_of_tables_and_partitions(spark: Any, real_eventlogs: RealEventLogs, settings: Settings, tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_s3_access_log_get_requests_become_reads_of_tables_and_partitions(
+        spark: Any, real_eventlogs: RealEventLogs, settings: Settings, tmp_path: Path, where: str, request: pytest.FixtureRequest) -> None:
     lake = real_eventlogs.lake
     de_key, de_size = _part_file(lake, "DE")
     fr_key, _ = _part_file(lake, "FR")
@@ -63,7 +66,8 @@ def test_s3_access_log_get_requests_become_reads_of_tables_and_partitions(spark:
     logs = tmp_path / "s3logs"
     logs.mkdir()
     (logs / "2026-11-06-10-00-00-ABCDEF").write_text("\n".join(lines) + "\n")
-    src = S3AccessLogSource(str(logs))
+    where_logs = str(logs) if where == "local" else request.getfixturevalue("s3").upload(logs)  # read from a bucket
+    src = S3AccessLogSource(where_logs)
     result = ingest(spark, settings, [src], maintenance=DeltaRsMaintenance(), aliases=[("s3://bank-lake/prod", str(lake))])
     [sr] = result.sources
     assert sr.stats is not None and (sr.stats.lines, sr.stats.malformed, sr.stats.events) == (8, 1, 5)
@@ -74,7 +78,7 @@ def test_s3_access_log_get_requests_become_reads_of_tables_and_partitions(spark:
         ("arn:aws:iam::123:user/analyst", "business", "payments", ("country=DE",), de_size, None),
         ("arn:aws:iam::123:user/analyst", "business", "payments", ("country=FR",), 4096, None),
     ]
-    again = ingest(spark, settings, [S3AccessLogSource(str(logs))], maintenance=DeltaRsMaintenance(), aliases=[("s3://bank-lake/prod", str(lake))], full=True)
+    again = ingest(spark, settings, [S3AccessLogSource(where_logs)], maintenance=DeltaRsMaintenance(), aliases=[("s3://bank-lake/prod", str(lake))], full=True)
     assert again.reads_new == 0
 
 

@@ -51,7 +51,14 @@ class S3AccessLogSource(UsageSource):
 
     def discover(self) -> list[SourceFile]:
         if is_remote(self.path):
-            raise InputError(f"{self.path}: access logs on object stores are not read directly yet; copy them locally")
+            from governance.storage import canonical, storage_for
+
+            url = canonical(self.path).rstrip("/")
+            entries = [e for e in storage_for(url).list_files(url)
+                       if not any(part.startswith((".", "_")) for part in e.path[len(url) + 1:].split("/"))]
+            if not entries:
+                raise InputError(f"{self.path}: access log path does not exist (no objects under this prefix)")
+            return [SourceFile(e.path, e.size, int((e.mtime_s or 0) * 1000), group=e.path) for e in entries]
         base = Path(local_path(self.path))
         if not base.exists():
             raise InputError(f"{self.path}: access log path does not exist")

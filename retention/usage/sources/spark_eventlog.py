@@ -101,7 +101,7 @@ def discover_event_logs(path: str) -> tuple[list[SourceFile], list[str]]:
         InputError: ``path`` does not exist or is an object-store URL (not supported yet).
     """
     if is_remote(path):
-        raise InputError(f"{path}: event logs on object stores are not read directly yet; copy them locally or mount them")
+        return _discover_remote(path)
     base = Path(local_path(path))
     if not base.exists():
         raise InputError(f"{path}: event log path does not exist")
@@ -146,6 +146,48 @@ def discover_event_logs(path: str) -> tuple[list[SourceFile], list[str]]:
     return files, notes
 
 
+def _discover_remote(path: str) -> tuple[list[SourceFile], list[str]]:
+    """:func:`discover_event_logs` for an ``s3://`` prefix (or one object)."""
+    from governance.storage import canonical, storage_for
+
+    url = canonical(path).rstrip("/")
+    store = storage_for(url)
+    entries = store.list_files(url)
+    if not entries:
+        if not store.exists(url):
+            raise InputError(f"{path}: event log path does not exist (no objects under this prefix)")
+        size = len(store.read_bytes(url)) if url else 0
+        from governance.storage import FileEntry
+
+        entries = [FileEntry(url, size, None)]
+    notes: list[str] = []
+    files: list[SourceFile] = []
+    by_rolling: dict[str, list[tuple[int, Any]]] = {}
+    statuses: set[str] = set()
+    for e in entries:
+        folder, _, name = e.path.rpartition("/")
+        parent = folder.rsplit("/", 1)[-1]
+        if _ROLLING_DIR.match(parent):
+            pm = _ROLLING_PART.match(name)
+            if pm:
+                by_rolling.setdefault(folder, []).append((int(pm.group("n")), e))
+            elif name.startswith("appstatus_") and name.endswith(".inprogress"):
+                statuses.add(folder)
+            continue
+        if name.startswith((".", "_")) or name.endswith(".crc") or name.startswith("appstatus_"):
+            continue
+        if any(part.startswith((".", "_")) for part in e.path[len(url) + 1:].split("/")[:-1]):
+            continue
+        stem, inprogress = _strip_suffixes(name)
+        mtime = int((e.mtime_s or 0) * 1000)
+        files.append(SourceFile(e.path, e.size, mtime, group=f"{folder}/{stem}", complete=not inprogress))
+    for folder, parts in sorted(by_rolling.items()):
+        for _, e in sorted(parts, key=lambda t: t[0]):
+            files.append(SourceFile(e.path, e.size, int((e.mtime_s or 0) * 1000), group=folder,
+                                    complete=folder not in statuses))
+    return files, notes
+
+
 # --------------------------------------------------------------------------- executor side
 def _stat_row(app_key: str, file: str, stats: dict[str, Any]) -> tuple[str, str, str, str, int, str]:
     return (app_key, file, "stat", "", -1, json.dumps(stats))
@@ -187,7 +229,7 @@ def read_event_lines(app_key: str, path: str, *, complete: bool = True) -> Itera
         size += len(line)
 
     try:
-        with open(local_path(path), "rb") as fh:
+        with _open(path) as fh:
             for chunk in decode(fh, codec, name=path):
                 stats["bytes"] += len(chunk)
                 lines = (rest + chunk).split(b"\n") if rest else chunk.split(b"\n")
@@ -216,11 +258,24 @@ def read_event_lines(app_key: str, path: str, *, complete: bool = True) -> Itera
     yield batch
 
 
+def _open(path: str) -> Any:
+    if is_remote(path):
+        from governance.storage import storage_for
+
+        return storage_for(path).open_input(path)
+    return open(local_path(path), "rb")
+
+
 def _read_partition(batches: Iterator["pd.DataFrame"]) -> Iterator["pd.DataFrame"]:
     import pandas as pd
 
     cols = ["app_key", "file", "kind", "event", "line_no", "value"]
     for pdf in batches:
+        if "store" in pdf.columns and len(pdf):
+            # The task may run in another process (classic Spark's Python workers): use the driver's store settings.
+            from governance import storage
+
+            storage.configure(storage.StorageSettings.model_validate_json(str(pdf["store"].iloc[0])))
         for app_key, path, complete in zip(pdf["app_key"], pdf["path"], pdf["complete"]):
             for rows in read_event_lines(str(app_key), str(path), complete=bool(complete)):
                 yield pd.DataFrame(rows, columns=cols)
@@ -261,8 +316,11 @@ class SparkEventLogSource(UsageSource):
 
     def stage_lines(self, spark: "SparkSession", files: list[SourceFile]) -> "DataFrame":
         """The lines worth keeping of ``files``, read inside Spark tasks (:data:`STAGE_SCHEMA`)."""
-        rows = [(f.group, f.path, f.complete) for f in files]
-        listing = spark.createDataFrame(rows, "app_key string, path string, complete boolean")
+        from governance import storage
+
+        store = storage.current().model_dump_json()
+        rows = [(f.group, f.path, f.complete, store) for f in files]
+        listing = spark.createDataFrame(rows, "app_key string, path string, complete boolean, store string")
         # One reader partition per ~256 MB of (uncompressed) log: enough parallelism on a cluster,
         # and a bounded number of files decoded at once on the embedded engine.
         est = sum(estimated_bytes(f) for f in files)
