@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from governance.errors import ConfigError
 from governance.storage import StorageSettings
@@ -31,6 +31,14 @@ class LakeSettings(_Strict):
     root: str = "demo-lake"
     #: Folder under the root that holds Lakewarden's own tables (catalog, audit, usage, ledger).
     system_dir: str = "_lakewarden"
+    @field_validator("root")
+    @classmethod
+    def _one_url_per_bucket(cls, v: str) -> str:
+        # s3a:// (Hadoop's name) and s3n:// are the same objects as s3://: one name everywhere
+        from governance.storage import canonical
+
+        return canonical(v).rstrip("/") if "://" in v else v
+
     #: Seconds a job waits for another Lakewarden job's lock on the same table before exit 75.
     lock_wait_s: float = Field(default=120.0, ge=0)
     #: A lock older than this is stale (its owner died on another machine) and is broken.

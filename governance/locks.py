@@ -58,13 +58,42 @@ def _lock_file(settings: Settings, table: str) -> Path:
     return Path(local_path(settings.system_root), "locks", f"{digest}.lock")
 
 
-def _read_owner(p: Path) -> LockOwner | None:
+def _owner_from(raw: bytes) -> LockOwner | None:
     try:
-        d = json.loads(p.read_text(encoding="utf-8"))
+        d = json.loads(raw.decode("utf-8"))
         return LockOwner(job=str(d["job"]), table=str(d["table"]), host=str(d["host"]), pid=int(d["pid"]),
                          started=float(d["started"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def _record(me: LockOwner) -> bytes:
+    return json.dumps({"job": me.job, "table": me.table, "host": me.host, "pid": me.pid, "started": me.started}).encode()
+
+
+def _read_owner(p: Path) -> LockOwner | None:
+    try:
+        return _owner_from(p.read_bytes())
+    except OSError:
+        return None
+
+
+def _owner_gone(owner: LockOwner, stale_after_s: float) -> str | None:
+    """Why a readable lock is stale: its owner died on this host, or it is too old (None: live)."""
+    now = time.time()
+    if owner.host == socket.gethostname() and not _alive(owner.pid):
+        return f"its owner {owner.describe(now)} is no longer running"
+    if now - owner.started > stale_after_s:
+        return f"it is older than lake.lock_stale_after_s ({stale_after_s:.0f}s): {owner.describe(now)}"
+    return None
+
+
+def _locked(subject: str, owner: LockOwner | None, wait_s: float, where: str) -> TableLockedError:
+    who = owner.describe() if owner is not None else "an owner still writing its record"
+    return TableLockedError(
+        f"{subject}: another Lakewarden job holds this table: {who}; it was not interrupted. "
+        f"Rerun when it has finished (waited {wait_s:.0f}s, lake.lock_wait_s; {where})"
+    )
 
 
 def _alive(pid: int) -> bool:
@@ -87,11 +116,7 @@ def _stale(owner: LockOwner | None, p: Path, stale_after_s: float) -> str | None
         except FileNotFoundError:
             return "it is gone"
         return "its owner record is unreadable" if age > 5 else None
-    if owner.host == socket.gethostname() and not _alive(owner.pid):
-        return f"its owner {owner.describe(now)} is no longer running"
-    if now - owner.started > stale_after_s:
-        return f"it is older than lake.lock_stale_after_s ({stale_after_s:.0f}s): {owner.describe(now)}"
-    return None
+    return _owner_gone(owner, stale_after_s)
 
 
 def _clear_staging(table: str) -> None:
@@ -141,24 +166,19 @@ def object_lock(p: str, *, subject: str, job: str, wait_s: float, stale_after_s:
 
     store = storage_for(p)
     me = LockOwner(job=job, table=subject, host=socket.gethostname(), pid=os.getpid(), started=time.time())
-    record = json.dumps({"job": me.job, "table": me.table, "host": me.host, "pid": me.pid, "started": me.started}).encode()
-    wait = wait_s
-    deadline = time.monotonic() + wait
+    deadline = time.monotonic() + wait_s
     delay = 0.1
-    while not store.put_if_absent(p, record):
+    while not store.put_if_absent(p, _record(me)):
         owner = _object_owner(store, p)
-        why = _object_stale(owner, stale_after_s)
+        # an unreadable owner is gone between the failed create and the read: try again
+        why = _owner_gone(owner, stale_after_s) if owner is not None else None
         if why is not None:
             if _object_owner(store, p) == owner:
                 store.delete(p)
                 log.warning("%s: broke a stale Lakewarden lock (%s)", subject, why)
             continue
         if time.monotonic() >= deadline:
-            who = owner.describe() if owner is not None else "an owner still writing its record"
-            raise TableLockedError(
-                f"{subject}: another Lakewarden job holds this table: {who}; it was not interrupted. "
-                f"Rerun when it has finished (waited {wait:.0f}s, lake.lock_wait_s; lock object {p})"
-            )
+            raise _locked(subject, owner, wait_s, f"lock object {p}")
         time.sleep(delay)
         delay = min(1.0, delay * 2)
     try:
@@ -170,22 +190,9 @@ def object_lock(p: str, *, subject: str, job: str, wait_s: float, stale_after_s:
 
 def _object_owner(store: "Storage", p: str) -> LockOwner | None:
     try:
-        d = json.loads(store.read_bytes(p).decode("utf-8"))
-        return LockOwner(job=str(d["job"]), table=str(d["table"]), host=str(d["host"]), pid=int(d["pid"]),
-                         started=float(d["started"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        return _owner_from(store.read_bytes(p))
+    except OSError:
         return None
-
-
-def _object_stale(owner: LockOwner | None, stale_after_s: float) -> str | None:
-    if owner is None:
-        return None  # gone between the failed create and the read: try again
-    now = time.time()
-    if owner.host == socket.gethostname() and not _alive(owner.pid):
-        return f"its owner {owner.describe(now)} is no longer running"
-    if now - owner.started > stale_after_s:
-        return f"it is older than lake.lock_stale_after_s ({stale_after_s:.0f}s): {owner.describe(now)}"
-    return None
 
 
 @contextmanager
@@ -229,17 +236,12 @@ def table_lock(settings: Settings, table: str, *, job: str, wait_s: float | None
                     pass
                 continue
             if time.monotonic() >= deadline:
-                who = owner.describe() if owner is not None else "an owner still writing its record"
-                raise TableLockedError(
-                    f"{table}: another Lakewarden job holds this table: {who}; it was not interrupted. "
-                    f"Rerun when it has finished (waited {settings.lake.lock_wait_s if wait_s is None else wait_s:.0f}s, "
-                    f"lake.lock_wait_s; lock file {p})"
-                )
+                raise _locked(table, owner, settings.lake.lock_wait_s if wait_s is None else wait_s, f"lock file {p}")
             time.sleep(delay)
             delay = min(1.0, delay * 2)
             continue
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"job": me.job, "table": me.table, "host": me.host, "pid": me.pid, "started": me.started}, fh)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(_record(me))
         break
     _clear_staging(table)
     try:

@@ -683,6 +683,13 @@ class DeltaSparkMaintenance(DeltaMaintenance):
         except Exception as exc:  # noqa: BLE001
             raise EngineError(f"{path}: delta-spark SQL failed: {_first_line(exc)}") from exc
 
+    def _commit_sql(self, text: str, path: str) -> Any:
+        """A statement that commits to the table: on S3 only with a put-if-absent LogStore (else exit 5)."""
+        from governance.safe_write import require_safe_engine_commit
+
+        require_safe_engine_commit(self._spark, path)
+        return self._sql(text, path)
+
     @staticmethod
     def _ref(path: str) -> str:
         return "delta.`" + path.replace("`", "``") + "`"
@@ -733,7 +740,7 @@ class DeltaSparkMaintenance(DeltaMaintenance):
     def set_properties(self, path: str, props: dict[str, str]) -> None:
         require_delta(path)
         items = ", ".join(f"'{_sql_str(k)}' = '{_sql_str(v)}'" for k, v in props.items())
-        self._sql(f"ALTER TABLE {self._ref(path)} SET TBLPROPERTIES ({items})", path)
+        self._commit_sql(f"ALTER TABLE {self._ref(path)} SET TBLPROPERTIES ({items})", path)
 
     def detail(self, path: str) -> TableDetail:
         require_delta(path)
@@ -799,7 +806,7 @@ class DeltaSparkMaintenance(DeltaMaintenance):
         files = sorted(str(r["path"]) if str(r["path"]).startswith("/") or "://" in str(r["path"]) else f"{base}/{r['path']}"
                        for r in rows)
         if files and not dry_run:
-            self._sql(f"REORG TABLE {self._ref(path)} APPLY (PURGE)", path)
+            self._commit_sql(f"REORG TABLE {self._ref(path)} APPLY (PURGE)", path)
             if self.has_deletion_vectors(path):
                 raise EngineError(f"{path}: REORG TABLE ... APPLY (PURGE) left deletion vectors in place")
         return files
@@ -846,7 +853,7 @@ class DeltaSparkMaintenance(DeltaMaintenance):
 
     def restore(self, path: str, version: int) -> None:
         require_delta(path)
-        self._sql(f"RESTORE TABLE {self._ref(path)} TO VERSION AS OF {int(version)}", path)
+        self._commit_sql(f"RESTORE TABLE {self._ref(path)} TO VERSION AS OF {int(version)}", path)
 
 
 def _from_file_uri(uri: str) -> str:

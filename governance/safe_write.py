@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import shutil
+from urllib.parse import unquote
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -307,7 +308,8 @@ def _publish(path: str, staging: str, adds: list[dict[str, Any]]) -> list[dict[s
         rel = str(a["path"])
         head, _, name = rel.rpartition("/")
         dest_rel = f"{head}/lw-{uuid.uuid4().hex[:12]}-{name}" if head else f"lw-{uuid.uuid4().hex[:12]}-{name}"
-        store.rename(join_path(staging, rel), join_path(root, dest_rel))
+        # add paths are URL-encoded (partition values); the files themselves are not
+        store.rename(join_path(staging, unquote(rel)), join_path(root, unquote(dest_rel)))
         out.append({**a, "path": dest_rel, "dataChange": True})
     return out
 
@@ -346,7 +348,7 @@ def _staged_rewrite(
         except LakewardenError:
             for a in adds:
                 try:
-                    storage_for(path).delete(join_path(path if is_remote(path) else local_path(path), a["path"]))
+                    storage_for(path).delete(join_path(path if is_remote(path) else local_path(path), unquote(a["path"])))
                 except (OSError, LakewardenError):
                     pass
             raise

@@ -490,6 +490,7 @@ class _RangedObject(io.RawIOBase):
         self._version = None if version_id in ("", "null") else version_id
         self._pos = 0
         self.requests = 0
+        self.fetched = 0
 
     def readable(self) -> bool:
         return True
@@ -514,6 +515,7 @@ class _RangedObject(io.RawIOBase):
             kwargs["VersionId"] = self._version
         data = bytes(self._store._call("get_object", f"s3://{self._bucket}/{self._key}", **kwargs)["Body"].read())
         self.requests += 1
+        self.fetched += len(data)
         self._pos += len(data)
         return data
 

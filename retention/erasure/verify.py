@@ -63,6 +63,8 @@ class ScanReport:
     bucket_versioning: str | None = None
     object_versions: int = 0
     noncurrent_versions: int = 0
+    #: Bytes actually transferred (ranged reads fetch less than ``bytes``, the size of what was covered).
+    bytes_fetched: int = 0
 
     @property
     def clean(self) -> bool:
@@ -73,7 +75,8 @@ class ScanReport:
                 "json_files": self.json_files, "values_checked": self.values_checked, "findings": len(self.findings),
                 "kinds": dict(sorted(self.kinds.items())),
                 **({"bucket_versioning": self.bucket_versioning, "object_versions_read": self.object_versions,
-                    "noncurrent_versions_read": self.noncurrent_versions} if self.bucket_versioning is not None else {})}
+                    "noncurrent_versions_read": self.noncurrent_versions, "bytes_fetched": self.bytes_fetched}
+                   if self.bucket_versioning is not None else {})}
 
 
 class _Matcher:
@@ -349,7 +352,7 @@ def _open_ranged(b: _Blob) -> Any:
     return st.open_input(b.path)
 
 
-def _scan_file(b: _Blob, m: _Matcher, report: ScanReport) -> None:
+def _scan_file(b: _Blob, m: _Matcher, report: ScanReport, *, ranged: bool = True) -> None:
     rel = b.rel
     for part in Path(rel.split(" (version ")[0]).parts[:-1]:  # partition directories (``email=...``) name values too
         leaf, _, value = part.partition("=")
@@ -357,11 +360,12 @@ def _scan_file(b: _Blob, m: _Matcher, report: ScanReport) -> None:
         if key:
             report.findings.append(Finding(rel, f"directory name {leaf}=", key))
     kind = delta_kind(rel.split(" (version ")[0])
-    if "://" in b.path and b.path.endswith(".parquet") and b.size >= 12:
+    if ranged and "://" in b.path and b.path.endswith(".parquet") and b.size >= 12:
         # Object store: ranged reads of the footer and of the column chunks that can hold an identifier.
         try:
             with _open_ranged(b) as src:
                 _scan_parquet(src, m, rel, report.findings, ranged=True)
+                report.bytes_fetched += int(getattr(src, "fetched", 0) or 0) or b.size
             report.files += 1
             report.bytes += b.size
             report.parquet_files += 1
@@ -376,6 +380,7 @@ def _scan_file(b: _Blob, m: _Matcher, report: ScanReport) -> None:
         return
     report.files += 1
     report.bytes += len(data)
+    report.bytes_fetched += len(data)
     if kind is not None:
         report.kinds[kind] = report.kinds.get(kind, 0) + 1
     decoded = False
@@ -404,12 +409,13 @@ def _scan_file(b: _Blob, m: _Matcher, report: ScanReport) -> None:
             break
 
 
-def _scan_batch(root: str, blobs: list[_Blob], hasher: Hasher, idents: list[dict[str, Any]], tokens: set[str]) -> ScanReport:
+def _scan_batch(root: str, blobs: list[_Blob], hasher: Hasher, idents: list[dict[str, Any]], tokens: set[str],
+                ranged: bool = True) -> ScanReport:
     """Worker: scan some files (a separate process, or a thread for object-store reads)."""
     report = ScanReport(root=root)
     m = _Matcher(hasher, idents, tokens)
     for b in blobs:
-        _scan_file(b, m, report)
+        _scan_file(b, m, report, ranged=ranged)
     report.values_checked = m.checked
     return report
 
@@ -430,13 +436,15 @@ def _blobs(root: str) -> list[_Blob]:
     return [_Blob(str(p.relative_to(base_p)), str(p), p.stat().st_size if p.exists() else 0) for p in files]
 
 
-def scan_lake(root: str, *, hasher: Hasher, idents: list[dict[str, Any]], tokens: set[str], workers: int | None = None) -> ScanReport:
+def scan_lake(root: str, *, hasher: Hasher, idents: list[dict[str, Any]], tokens: set[str], workers: int | None = None,
+              ranged: bool = True) -> ScanReport:
     """Read every file under ``root`` and report where the subject is still readable.
 
     On an object store every version of every object under ``root`` is read, noncurrent versions
     (what a versioned bucket keeps of removed or overwritten files) included: Parquet objects by
     ranged reads of their footer and of the column chunks that can hold an identifier, every other
-    object in full. Large local lakes are scanned by ``workers`` processes (default: the CPU count,
+    object in full (``ranged=False`` reads every Parquet object in full too: the benchmark's
+    baseline). Large local lakes are scanned by ``workers`` processes (default: the CPU count,
     at most 4), each taking a share of the files by size; objects by ``workers`` concurrent requests.
 
     Touches: nothing (read only).
@@ -466,19 +474,21 @@ def scan_lake(root: str, *, hasher: Hasher, idents: list[dict[str, Any]], tokens
         pool: Executor = (ThreadPoolExecutor(max_workers=n) if remote and total < _PARALLEL_MIN_BYTES
                           else ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn")))
         with pool:
-            parts = list(pool.map(_scan_batch, [base] * n, shares, [hasher] * n, [idents] * n, [tokens] * n))
+            parts = list(pool.map(_scan_batch, [base] * n, shares, [hasher] * n, [idents] * n, [tokens] * n, [ranged] * n))
         for part in parts:
             report.files += part.files
             report.bytes += part.bytes
             report.parquet_files += part.parquet_files
             report.json_files += part.json_files
             report.values_checked += part.values_checked
+            report.bytes_fetched += part.bytes_fetched
             report.findings += part.findings
             for kind, count in part.kinds.items():
                 report.kinds[kind] = report.kinds.get(kind, 0) + count
     else:
-        part = _scan_batch(base, blobs, hasher, idents, tokens)
+        part = _scan_batch(base, blobs, hasher, idents, tokens, ranged)
         report.files, report.bytes, report.parquet_files = part.files, part.bytes, part.parquet_files
+        report.bytes_fetched = part.bytes_fetched
         report.json_files, report.values_checked, report.findings = part.json_files, part.values_checked, part.findings
         report.kinds = part.kinds
     seen: set[tuple[str, str, str]] = set()

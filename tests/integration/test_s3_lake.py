@@ -41,9 +41,9 @@ def _write_lake(spark: Any, root: str) -> None:
     ).coalesce(1).write.format("delta").save(f"{root}/notes")
 
 
-def _config(tmp_path: Path, root: str, minio: Minio | None) -> Path:
+def _config(tmp_path: Path, root: str, minio: Minio | None, **lake: Any) -> Path:
     (tmp_path / "policy.yaml").write_text(POLICY, encoding="utf-8")
-    doc: dict[str, Any] = {"lake": {"root": root}, "keys": {"provider": "local"}, "policy": str(tmp_path / "policy.yaml"),
+    doc: dict[str, Any] = {"lake": {"root": root, **lake}, "keys": {"provider": "local"}, "policy": str(tmp_path / "policy.yaml"),
                            "audit": {"sink": "delta", "anchor_dir": str(tmp_path / "anchors")}}
     if minio is not None:
         doc["storage"] = minio.settings_overrides()
@@ -100,6 +100,18 @@ def test_every_command_runs_on_the_lake_and_leaves_no_plaintext_in_any_object_ve
         assert not _noncurrent(minio, people), "old versions of the protected table's files are still in the bucket"
         assert "noncurrent version" in out, out  # the command says it deleted them
 
+    rc, out, err = run_cli(capsys, cfg, "classify", "notes")  # a named table
+    assert rc == 0, err + out
+    rc, out, err = run_cli(capsys, cfg, "review", "people", "email", "--confirm", "--by", "officer")
+    assert rc == 0, err + out
+    rc, out, err = run_cli(capsys, cfg, "keys", "rotate", "pii")
+    assert rc == 0, err + out
+    rc, out, err = run_cli(capsys, cfg, "keys", "reencrypt", "people", "--apply")
+    assert rc == 0, err + out
+    after = {r["id"]: r["email"] for r in spark.read.format("delta").load(people).collect()}
+    assert len(after) == ROWS and all(v.startswith("lw1:") for v in after.values())
+    assert after[2] != {r["id"]: r["email"] for r in rows}[2], "re-encryption did not change the token"
+
     rc, out, err = run_cli(capsys, cfg, "reveal", "people", "--columns", "email", "--also", "id",
                            "--where", "id = 2", "--reason", "s3 test", "--json")
     assert rc == 0, err + out
@@ -128,6 +140,13 @@ def test_every_command_runs_on_the_lake_and_leaves_no_plaintext_in_any_object_ve
     doc = json.loads(storage.storage_for(receipt).read_bytes(receipt))
     scanned = json.dumps(doc)
     assert ("versions" in scanned) == (minio is not None), "the receipt must say whether object versions were listed"
+
+    rc, out, err = run_cli(capsys, cfg, "usage", "report", "--window", "30d")
+    assert rc == 0, err + out
+    html = cfg.parent / "report.html"
+    rc, out, err = run_cli(capsys, cfg, "report", "--out", str(html))
+    assert rc == 0, err + out
+    assert "people" in html.read_text(encoding="utf-8")
 
     rc, out, err = run_cli(capsys, cfg, "audit", "verify")
     assert rc == 0, err + out
@@ -220,3 +239,20 @@ def test_purge_on_a_versioned_bucket_without_version_deletes_stops_and_says_what
     assert not grep_versions(s3.client(), root, [SUBJECT])[0]
     doc = json.loads(storage.storage_for(receipt).read_bytes(receipt))
     assert doc["verification"]["bucket_versioning"] == "enabled" and doc["verification"]["object_versions_read"] > 0
+
+
+def test_a_second_job_on_an_s3_table_waits_for_its_lock_object_then_exits_75(
+        spark: Any, s3: Minio, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from governance.config import load_settings
+    from governance.locks import table_lock
+
+    root = s3.lake(versioned=False)
+    _write_lake(spark, root)
+    cfg = _config(tmp_path, root, s3, lock_wait_s=1)
+    with table_lock(load_settings(cfg), f"{root}/people", job="erase run"):
+        rc, out, err = run_cli(capsys, cfg, "protect", "people", "--apply")
+        assert rc == 75, err + out
+        assert "another Lakewarden job holds this table: job 'erase run'" in err and "lock object s3://" in err, err
+    assert not storage.storage_for(root).list_files(f"{root}/_lakewarden/locks"), "the lock object outlived its holder"
+    rc, out, err = run_cli(capsys, cfg, "protect", "people", "--apply")
+    assert rc == 0, err + out
