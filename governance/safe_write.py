@@ -26,11 +26,11 @@ import json
 import logging
 import os
 import shutil
-from urllib.parse import unquote
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import unquote
 
 from governance.errors import (
     ConcurrentWriteError,
@@ -314,7 +314,7 @@ def _publish(path: str, staging: str, adds: list[dict[str, Any]]) -> list[dict[s
     return out
 
 
-def _remove_staging(path: str, staging: str) -> None:
+def _remove_staging(staging: str) -> None:
     if is_remote(staging):
         store = storage_for(staging)
         for e in store.list_files(staging):
@@ -353,7 +353,7 @@ def _staged_rewrite(
                     pass
             raise
     finally:
-        _remove_staging(path, staging)
+        _remove_staging(staging)
     log.info("%s: staged rewrite committed as version %s (%s rows, %s)", path, committed, expect.rows, description)
     return WriteResult(table=path, version=committed, rows=expect.rows, previous_version=read_version)
 

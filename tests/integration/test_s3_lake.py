@@ -20,6 +20,7 @@ from tests.fixtures.appender import PEOPLE_POLICY, Appender
 from tests.fixtures.delta_features import run_cli
 from tests.fixtures.lake_scan import grep_lake, grep_versions
 from tests.fixtures.minio import Minio
+from tests.fixtures.s3_logs import access_log_line
 
 pytestmark = pytest.mark.both_engines
 
@@ -141,8 +142,28 @@ def test_every_command_runs_on_the_lake_and_leaves_no_plaintext_in_any_object_ve
     scanned = json.dumps(doc)
     assert ("versions" in scanned) == (minio is not None), "the receipt must say whether object versions were listed"
 
-    rc, out, err = run_cli(capsys, cfg, "usage", "report", "--window", "30d")
+    if minio is not None:
+        # usage: an access log in the bucket names the people table's files; ingest it into the S3 lake
+        from datetime import datetime, timezone
+
+        from governance.maintenance import DeltaRsMaintenance
+
+        bucket = root.split("/")[2]
+        when = datetime.now(timezone.utc).strftime("%d/%b/%Y:%H:%M:%S")
+        files = DeltaRsMaintenance().files(people)
+        lines = [access_log_line(bucket, when, f"REQ{i}", "REST.GET.OBJECT", f.path[len(f"s3://{bucket}/"):], "200",
+                                 str(f.size_bytes), "aws-sdk-java/2 spark") for i, f in enumerate(files)]
+        log_dir = cfg.parent / "access-logs"
+        log_dir.mkdir()
+        (log_dir / "2026-12-01-00-00-00-ABC").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        rc, out, err = run_cli(capsys, cfg, "usage", "ingest", "--access-logs", minio.upload(log_dir))
+        assert rc == 0, err + out
+    report_json = cfg.parent / "usage.json"
+    rc, out, err = run_cli(capsys, cfg, "usage", "report", "--window", "30d", "--json", str(report_json))
     assert rc == 0, err + out
+    if minio is not None:
+        tables = {t["table"]: t for t in json.loads(report_json.read_text(encoding="utf-8"))["tables"]}
+        assert tables["people"]["reads"] == len(files) and tables["people"]["bytes_read"] == sum(f.size_bytes for f in files), tables["people"]
     html = cfg.parent / "report.html"
     rc, out, err = run_cli(capsys, cfg, "report", "--out", str(html))
     assert rc == 0, err + out

@@ -20,17 +20,10 @@ from retention.usage.ingest import ingest
 from retention.usage.sources.s3_access import S3AccessLogSource
 from retention.usage.store import read_usage
 from tests.fixtures.eventlogs import RealEventLogs
-
-OWNER = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
-TAIL = 'SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader bank-lake.s3.eu-west-1.amazonaws.com TLSv1.2 - -'
-
+from tests.fixtures.s3_logs import access_log_line
 
 def _line(time: str, req: str, op: str, key: str, status: str, sent: str, agent: str, requester: str = "arn:aws:iam::123:user/analyst") -> str:
-    uri = f"GET /bank-lake/{key} HTTP/1.1" if key != "-" else "GET /bank-lake?list-type=2 HTTP/1.1"
-    return (
-        f'{OWNER} bank-lake [{time} +0000] 192.0.2.3 {requester} {req} {op} {key} "{uri}" {status} - {sent} {sent} 12 10 '
-        f'"-" "{agent}" - hostid= {TAIL}'
-    )
+    return access_log_line("bank-lake", time, req, op, key, status, sent, agent, requester)
 
 
 def _part_file(lake: Path, partition: str) -> tuple[str, int]:
