@@ -25,13 +25,12 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from governance.errors import ConcurrentWriteError, EngineError
 from governance.features import TableFeatures, _as_dict, _dv_id, _Log, _replay
-from governance.lake import DELTA_LOG, is_remote, local_path
-from governance.storage import is_s3, storage_for
+from governance.lake import DELTA_LOG, is_remote
+from governance.storage import is_s3
 
 #: Features a raw add/remove commit cannot honour (the writer must fill row ids, commit timestamps,
 #: Iceberg metadata, coordinated commits; or must check constraints and generated values).
@@ -215,8 +214,7 @@ def commit(
         ConcurrentWriteError: A later commit conflicts (same files removed, schema or protocol changed),
             or ``max_attempts`` versions were taken by others (transient: read again and retry).
     """
-    store = storage_for(path)
-    log_dir = f"{path.rstrip('/')}/{DELTA_LOG}" if is_remote(path) else str(Path(local_path(path), DELTA_LOG))
+    log = _Log(path)
     ours_removed = {(r["path"], _dv_id(r.get("deletionVector"))) for r in removes}
     version = read_version + 1
     for _ in range(max_attempts):
@@ -238,7 +236,7 @@ def commit(
         lines += [json.dumps({"remove": r}) for r in removes] + [json.dumps({"add": a}) for a in adds]
         # Put-if-absent: a hard link on a local disk, If-None-Match on S3. A lost race means another
         # writer took this version: check it and try the next one.
-        if store.put_if_absent(f"{log_dir}/{version:020d}.json", ("\n".join(lines) + "\n").encode("utf-8")):
+        if log.store.put_if_absent(f"{log.dir}/{version:020d}.json", ("\n".join(lines) + "\n").encode("utf-8")):
             return version
     raise ConcurrentWriteError(f"{path}: {max_attempts} versions in a row were taken by other writers; retry later")
 

@@ -121,21 +121,11 @@ def _stale(owner: LockOwner | None, p: Path, stale_after_s: float) -> str | None
 
 def _clear_staging(table: str) -> None:
     """Remove what killed Lakewarden jobs left in the table's staging folder (the lock is ours now)."""
-    import shutil
+    from governance.config import join_path
+    from governance.storage import storage_for
 
-    if is_remote(table):
-        from governance.storage import storage_for
-
-        store = storage_for(table)
-        left = store.list_files(f"{table.rstrip('/')}/{STAGING_DIR}")
-        for e in left:
-            store.delete(e.path)
-        if left:
-            log.info("%s: removed a killed job's staged files", table)
-        return
-    staging = Path(local_path(table), STAGING_DIR)
-    if staging.is_dir():
-        shutil.rmtree(staging, ignore_errors=True)
+    root = table if is_remote(table) else local_path(table)
+    if storage_for(table).delete_prefix(join_path(root, STAGING_DIR)):
         log.info("%s: removed a killed job's staged files", table)
 
 

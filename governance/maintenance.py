@@ -28,7 +28,7 @@ from urllib.parse import unquote
 from governance.config import Settings
 from governance.errors import EngineError, InputError, LakewardenError, StoragePermissionError, UnsupportedTableFeatureError
 from governance.lake import DELTA_LOG, is_remote, local_path, require_delta
-from governance.storage import canonical, storage_for
+from governance.storage import ObjectVersion, canonical, storage_for
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -253,16 +253,14 @@ class DeltaMaintenance(ABC):
         version = self.version(path)
         report = PurgeReport(table=path, dry_run=dry_run, version=version, deletion_vector_files=dv_files)
         report.data_files, report.kept_in_flight = remove_unreferenced_files(path, dry_run=True)
-        report.log_files = [p for p in _list_log(path) if (_log_version_of(p) or 0) < version and _log_version_of(p) is not None]
-        store = storage_for(path)
-        report.bucket_versioning = store.versioning(path)
+        log_before = _list_log(path)
+        report.log_files = [p for p in log_before if (v := _log_version_of(p)) is not None and v < version]
+        report.bucket_versioning = storage_for(path).versioning(path)
         if dry_run:
             if report.bucket_versioning != "none":
-                old = [v for v in store.versions(_table_root(path)) if not v.is_latest or v.delete_marker]
-                report.noncurrent_versions = len([v for v in old if not v.delete_marker])
-                report.delete_markers = len([v for v in old if v.delete_marker])
+                data, markers = _old_versions(path)
+                report.noncurrent_versions, report.delete_markers = len(data), len(markers)
             return report
-        log_before = set(_list_log(path))
         mentioned = _mentioned_in_log(path)
         # No metadata commit (zero-retention properties): it would fail every concurrent append (a
         # streaming ingest stops on a metadata change). Old log files and unreferenced data files are
@@ -273,7 +271,7 @@ class DeltaMaintenance(ABC):
         # Not the engine's zero-retention vacuum: it also deletes files another writer has
         # written but not yet committed. Only files some commit named, or older than the grace, go.
         report.data_files, report.kept_in_flight = remove_unreferenced_files(path, dry_run=False, mentioned=mentioned)
-        report.log_files = sorted(removed | (log_before - set(_list_log(path))))
+        report.log_files = sorted(removed | (set(log_before) - set(_list_log(path))))
         if report.bucket_versioning != "none":
             report.noncurrent_versions, report.delete_markers = purge_noncurrent_versions(path)
         return report
@@ -288,6 +286,12 @@ def _join(root: str, rel: str) -> str:
     if is_remote(root):
         return f"{root.rstrip('/')}/{rel}"
     return os.path.realpath(os.path.join(root, rel))
+
+
+def _old_versions(path: str) -> tuple[list[ObjectVersion], list[ObjectVersion]]:
+    """(noncurrent data versions, delete markers) under the table."""
+    old = [v for v in storage_for(path).versions(_table_root(path)) if not v.is_latest or v.delete_marker]
+    return [v for v in old if not v.delete_marker], [v for v in old if v.delete_marker]
 
 
 def purge_noncurrent_versions(path: str) -> tuple[int, int]:
@@ -307,9 +311,7 @@ def purge_noncurrent_versions(path: str) -> tuple[int, int]:
             the message says how many versions still hold old bytes. Nothing is claimed purged.
     """
     store = storage_for(path)
-    old = [v for v in store.versions(_table_root(path)) if not v.is_latest or v.delete_marker]
-    data = [v for v in old if not v.delete_marker]
-    markers = [v for v in old if v.delete_marker]
+    data, markers = _old_versions(path)
     done = 0
     for v in data:
         try:

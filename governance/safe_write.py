@@ -315,16 +315,12 @@ def _publish(path: str, staging: str, adds: list[dict[str, Any]]) -> list[dict[s
 
 
 def _remove_staging(staging: str) -> None:
-    if is_remote(staging):
-        store = storage_for(staging)
-        for e in store.list_files(staging):
-            store.delete(e.path)
-        return
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        os.rmdir(os.path.dirname(staging))
-    except OSError:
-        pass
+    storage_for(staging).delete_prefix(staging)
+    if not is_remote(staging):
+        try:
+            os.rmdir(os.path.dirname(staging))  # the table's staging folder, when no other job uses it
+        except OSError:
+            pass
 
 
 def _staged_rewrite(

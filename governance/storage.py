@@ -70,6 +70,10 @@ class S3Settings(BaseModel):
         """The endpoint URL from the settings or the standard AWS variables (None: AWS S3)."""
         return self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
 
+    def path_style_requests(self) -> bool:
+        """Path-style requests: asked for, or implied by a custom endpoint (S3-compatible stores)."""
+        return self.path_style or bool(self.resolved_endpoint())
+
     def resolved_region(self) -> str:
         return self.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
@@ -116,7 +120,7 @@ def configure(settings: StorageSettings) -> None:
             os.environ["AWS_ALLOW_HTTP"] = "true"
     if s3.region:
         os.environ["AWS_REGION"] = s3.region
-    os.environ["AWS_VIRTUAL_HOSTED_STYLE_REQUEST"] = "false" if s3.path_style or endpoint else "true"
+    os.environ["AWS_VIRTUAL_HOSTED_STYLE_REQUEST"] = "false" if s3.path_style_requests() else "true"
     # delta-rs commits with If-None-Match (put-if-absent): two writers cannot both take one version.
     os.environ["AWS_CONDITIONAL_PUT"] = "etag"
 
@@ -171,7 +175,7 @@ def delta_rs_options() -> dict[str, str]:
         opts["AWS_ENDPOINT_URL"] = endpoint
         if endpoint.startswith("http://"):
             opts["AWS_ALLOW_HTTP"] = "true"
-    opts["AWS_VIRTUAL_HOSTED_STYLE_REQUEST"] = "false" if s3.path_style or endpoint else "true"
+    opts["AWS_VIRTUAL_HOSTED_STYLE_REQUEST"] = "false" if s3.path_style_requests() else "true"
     return opts
 
 
@@ -183,7 +187,7 @@ def hadoop_s3a_conf() -> dict[str, str]:
     if endpoint:
         conf["spark.hadoop.fs.s3a.endpoint"] = endpoint
         conf["spark.hadoop.fs.s3a.connection.ssl.enabled"] = "false" if endpoint.startswith("http://") else "true"
-    if s3.path_style or endpoint:
+    if s3.path_style_requests():
         conf["spark.hadoop.fs.s3a.path.style.access"] = "true"
     return conf
 
@@ -236,12 +240,23 @@ class Storage(ABC):
         """Create ``path`` only if nothing is there; False when something already was."""
 
     @abstractmethod
+    def entry(self, path: str) -> FileEntry | None:
+        """The file (or object) at ``path`` with its size and time; None when there is none."""
+
+    @abstractmethod
     def exists(self, path: str) -> bool:
         """True when a file (or, locally, a folder) is at ``path``."""
 
     @abstractmethod
     def delete(self, path: str) -> None:
         """Delete one file (a no-op when it is gone)."""
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every file under the folder ``prefix``; returns how many there were."""
+        files = self.list_files(prefix)
+        for e in files:
+            self.delete(e.path)
+        return len(files)
 
     @abstractmethod
     def rename(self, src: str, dst: str) -> None:
@@ -314,11 +329,26 @@ class LocalStorage(Storage):
         finally:
             tmp.unlink(missing_ok=True)
 
+    def entry(self, path: str) -> FileEntry | None:
+        p = Path(_local(path))
+        try:
+            st = p.stat()
+        except OSError:
+            return None
+        return FileEntry(str(p), st.st_size, st.st_mtime) if p.is_file() else None
+
     def exists(self, path: str) -> bool:
         return Path(_local(path)).exists()
 
     def delete(self, path: str) -> None:
         Path(_local(path)).unlink(missing_ok=True)
+
+    def delete_prefix(self, prefix: str) -> int:
+        import shutil
+
+        n = len(self.list_files(prefix))
+        shutil.rmtree(_local(prefix), ignore_errors=True)
+        return n
 
     def rename(self, src: str, dst: str) -> None:
         Path(_local(dst)).parent.mkdir(parents=True, exist_ok=True)
@@ -347,7 +377,7 @@ class S3Storage(Storage):
             parsed = urlparse(endpoint)
             kwargs["endpoint_override"] = parsed.netloc
             kwargs["scheme"] = parsed.scheme or "https"
-        kwargs["force_virtual_addressing"] = not (settings.path_style or endpoint)
+        kwargs["force_virtual_addressing"] = not settings.path_style_requests()
         self.fs = fs.S3FileSystem(**kwargs)
         import boto3
         from botocore.config import Config
@@ -355,7 +385,7 @@ class S3Storage(Storage):
         # A session of its own: boto3's default session keeps the first credentials it resolved.
         self.client = boto3.session.Session().client(
             "s3", endpoint_url=endpoint, region_name=settings.resolved_region(),
-            config=Config(s3={"addressing_style": "path" if settings.path_style or endpoint else "virtual"},
+            config=Config(s3={"addressing_style": "path" if settings.path_style_requests() else "virtual"},
                           retries={"mode": "standard", "max_attempts": 5}),
         )
 
@@ -420,6 +450,17 @@ class S3Storage(Storage):
             if code in ("PreconditionFailed", "ConditionalRequestConflict") or status in (409, 412):
                 return False
             raise _client_error(exc, path) from None
+
+    def entry(self, path: str) -> FileEntry | None:
+        from pyarrow import fs
+
+        try:
+            i = self.fs.get_file_info(self._key(path))
+        except OSError as exc:
+            raise _s3_error(exc, path) from None
+        if i.type != fs.FileType.File:
+            return None
+        return FileEntry("s3://" + i.path, i.size or 0, i.mtime.timestamp() if i.mtime else None)
 
     def exists(self, path: str) -> bool:
         from pyarrow import fs

@@ -154,12 +154,10 @@ def _discover_remote(path: str) -> tuple[list[SourceFile], list[str]]:
     store = storage_for(url)
     entries = store.list_files(url)
     if not entries:
-        if not store.exists(url):
+        one = store.entry(url)  # the URL names a single log object
+        if one is None:
             raise InputError(f"{path}: event log path does not exist (no objects under this prefix)")
-        size = len(store.read_bytes(url)) if url else 0
-        from governance.storage import FileEntry
-
-        entries = [FileEntry(url, size, None)]
+        entries = [one]
     notes: list[str] = []
     files: list[SourceFile] = []
     by_rolling: dict[str, list[tuple[int, Any]]] = {}
