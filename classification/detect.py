@@ -26,6 +26,7 @@ from typing import Any
 import regex as re
 
 from classification.engine import LANGUAGE, ClassifierEngine
+from classification.profilers.base import ValueContext, merge_stats
 
 #: Characters of a value that the cheap pass looks at (1 MB strings are cut here).
 MAX_SCAN_CHARS = 4096
@@ -41,9 +42,13 @@ FREE_TEXT_WORDS = 4
 MIN_VALUES_BEFORE_STOP = 128
 STOP_MARGIN = 0.2
 EXAMPLES = 3
+#: Score of a full name found in prose by the name dictionaries alone.
+NAME_SPAN_SCORE = 0.6
 #: Mean score from which an entity can win a column (``fusion.min_score`` default).
 STRONG_SCORE = 0.3
 
+#: Entities only an NLP model reports.
+NLP_LABELS = frozenset({"PERSON", "LOCATION"})
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")
 
@@ -113,6 +118,8 @@ class ColumnEvidence:
     examples: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: Each column profiler's counters (``classification/profilers``); numbers only, no values.
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON."""
@@ -133,6 +140,7 @@ class ColumnEvidence:
                 mine[e] = mine.get(e, 0) + n
         for e, s in other.score_sum.items():
             self.score_sum[e] = self.score_sum.get(e, 0.0) + s
+        merge_stats(self.profiles, other.profiles)
         self.stopped_early = self.stopped_early or other.stopped_early
         self.examples = (self.examples + other.examples)[:EXAMPLES]
         self.notes = sorted(set(self.notes + other.notes))
@@ -163,30 +171,35 @@ class ColumnScanner:
         self.ev.nulls += n
         self.ev.rows += rows
 
-    def feed(self, values: list[str], counts: list[int] | None = None) -> None:
-        """Scan a batch of non-null values (``counts``: cells per value, full mode)."""
+    def feed(self, values: list[str], counts: list[int] | None = None, regions: list[str | None] | None = None) -> None:
+        """Scan a batch of non-null values (``counts``: cells per value, full mode; ``regions``: each
+        value's row country from sibling columns, joined by ``|``)."""
         t0 = time.perf_counter()
         i = 0
         while i < len(values) and not self._done:
             chunk_vals: list[str] = []
             chunk_counts: list[int] = []
+            chunk_regions: list[str | None] = []
             while i < len(values) and len(chunk_vals) < BATCH:
                 v = values[i]
                 c = 1 if counts is None else int(counts[i])
+                r = None if regions is None else regions[i]
                 i += 1
                 if self.ev.full:
                     chunk_vals.append(v)
                     chunk_counts.append(c)
+                    chunk_regions.append(r)
                     continue
                 if v in self._seen:
                     continue
                 self._seen.add(v)
                 chunk_vals.append(v)
                 chunk_counts.append(c)
+                chunk_regions.append(r)
                 if self.limit is not None and len(self._seen) >= self.limit:
                     break
             if chunk_vals:
-                self._scan_chunk(chunk_vals, chunk_counts)
+                self._scan_chunk(chunk_vals, chunk_counts, chunk_regions)
             if self.limit is not None and len(self._seen) >= self.limit:
                 self._done = True
             elif not self.ev.full:
@@ -212,7 +225,7 @@ class ColumnScanner:
             self.ev.stopped_early = True
         self._last_top = top
 
-    def _scan_chunk(self, values: list[str], counts: list[int]) -> None:
+    def _scan_chunk(self, values: list[str], counts: list[int], regions: list[str | None]) -> None:
         ev = self.ev
         per_value: list[dict[str, tuple[float, bool]]] = []
         spans_per_value: list[list[tuple[int, int, str]]] = []
@@ -227,8 +240,6 @@ class ColumnScanner:
             words = len(_WORD.findall(v[:400]))
             # free text: several whitespace-separated words (an e-mail address has letter runs, not words)
             phrase_words = sum(1 for tok in v[:400].split() if _WORD.search(tok))
-            if phrase_words >= FREE_TEXT_WORDS:
-                ev.text_like += 1
             if words >= 1:
                 ev.word_values += 1
             hits: dict[str, tuple[float, bool]] = {}
@@ -246,14 +257,30 @@ class ColumnScanner:
                         hits[h.entity] = (h.score, h.validated)
                     if h.score >= 0.3:
                         spans.append((h.start, h.end, h.entity))
+            names = self.engine.name_checker
+            if names is not None and phrase_words >= FREE_TEXT_WORDS:
+                for s, e in names.find_spans(v):
+                    if hits.get("PERSON", (0.0, False))[0] < NAME_SPAN_SCORE:
+                        hits["PERSON"] = (NAME_SPAN_SCORE, False)
+                    spans.append((s, e, "PERSON"))
             per_value.append(hits)
             spans_per_value.append(spans)
-            settled = covered / max(1, len(v.strip())) >= SETTLE_COVERAGE and phrase_words < FREE_TEXT_WORDS
+            mostly_entity = covered / max(1, len(v.strip())) >= SETTLE_COVERAGE
+            if phrase_words >= FREE_TEXT_WORDS and not mostly_entity:
+                ev.text_like += 1  # prose, not an address or a name that happens to have many words
+            settled = mostly_entity and phrase_words < FREE_TEXT_WORDS
             if self.engine.has_nlp and words >= 1 and not settled:
                 need_nlp.append(idx)
         if need_nlp:
             self._run_presidio([texts[i][:MAX_NLP_CHARS] for i in need_nlp], [per_value[i] for i in need_nlp], [spans_per_value[i] for i in need_nlp])
             ev.nlp_values += len(need_nlp)
+        for hits, text, c, region in zip(per_value, texts, counts, regions):
+            if not self.engine.profilers:
+                break
+            found = {e for e, (score, _) in hits.items() if score >= 0.3}
+            ctx = ValueContext(pattern_entities=frozenset(found - NLP_LABELS), nlp_entities=frozenset(found & NLP_LABELS), region=region)
+            for prof in self.engine.profilers:
+                prof.observe(ev.profiles.setdefault(prof.NAME, {}), text, count=c, ctx=ctx)
         for hits, spans, text, c in zip(per_value, spans_per_value, texts, counts):
             ev.values_checked += 1
             ev.cells_checked += c
@@ -276,11 +303,15 @@ class ColumnScanner:
         nlp_engine = analyzer.nlp_engine  # type: ignore[attr-defined]
         context = sorted(self.context)
         artifacts = nlp_engine.process_batch(texts, language=LANGUAGE, batch_size=BATCH)
+        names = self.engine.name_checker
         for (text, art), hits, spans in zip(artifacts, hits_list, spans_list):
             results = analyzer.analyze(  # type: ignore[attr-defined]
                 text=text, language=LANGUAGE, entities=self.engine.nlp_entities, nlp_artifacts=art, context=context
             )
+            prose = sum(1 for tok in text[:400].split() if _WORD.search(tok)) >= FREE_TEXT_WORDS
             for r in results:
+                if prose and names is not None and not names.confirms_span(text, r.start, r.end, entity=r.entity_type):
+                    continue
                 cur = hits.get(r.entity_type)
                 if cur is None or cur[0] < r.score:
                     hits[r.entity_type] = (float(r.score), False)
@@ -295,13 +326,17 @@ def scan_values(
     sample_values: int | None,
     min_share: float,
     counts: list[int] | None = None,
+    regions: list[str | None] | None = None,
 ) -> ColumnEvidence:
-    """Scan one column's values (nulls included) in one call; used by tests, benchmarks and the driver."""
+    """Scan one column's values (nulls included) in one call; used by tests, benchmarks and the driver.
+
+    ``regions`` gives each value's row country (sibling columns' values joined by ``|``).
+    """
     sc = ColumnScanner(engine, column, sample_values=sample_values, min_share=min_share)
     if counts is None:
-        nonnull = [v for v in values if v is not None]
-        sc.add_nulls(len(values) - len(nonnull), len(values))
-        sc.feed(nonnull)
+        keep = [i for i, v in enumerate(values) if v is not None]
+        sc.add_nulls(len(values) - len(keep), len(values))
+        sc.feed([values[i] for i in keep], None, None if regions is None else [regions[i] for i in keep])  # type: ignore[misc]
     else:
         nn = [(v, c) for v, c in zip(values, counts) if v is not None]
         nulls = sum(c for v, c in zip(values, counts) if v is None)

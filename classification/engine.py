@@ -17,11 +17,13 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
+from classification.profilers.base import ColumnProfiler
+from classification.profilers.person_names import PersonNameProfiler
 from classification.recognizers.base import LakewardenPatternRecognizer
-from classification.registry import RecognizerConfig, build_pattern_recognizers
+from classification.registry import RecognizerConfig, build_pattern_recognizers, build_profilers
 from governance.errors import ConfigError
 
 NlpTier = Literal["no_op", "spacy_small"]
@@ -41,6 +43,12 @@ class ClassifierEngine:
     pattern_recognizers: list[LakewardenPatternRecognizer]
     nlp_entities: list[str]
     fingerprint: str
+    profilers: list[ColumnProfiler] = field(default_factory=list)
+
+    @property
+    def name_checker(self) -> "PersonNameProfiler | None":
+        """The names-dictionary profiler, which also confirms PERSON spans in prose (None when disabled)."""
+        return next((p for p in self.profilers if isinstance(p, PersonNameProfiler)), None)
 
     @property
     def has_nlp(self) -> bool:
@@ -91,7 +99,8 @@ def build_engine(config: RecognizerConfig, *, nlp: NlpTier) -> ClassifierEngine:
         nlp_engine = NoOpNlpEngine(models=[{"lang_code": LANGUAGE, "model_name": "no_op"}])
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=[LANGUAGE])
     return ClassifierEngine(
-        analyzer=analyzer, nlp=nlp, pattern_recognizers=patterns, nlp_entities=nlp_entities, fingerprint=config.fingerprint()
+        analyzer=analyzer, nlp=nlp, pattern_recognizers=patterns, nlp_entities=nlp_entities, fingerprint=config.fingerprint(),
+        profilers=build_profilers(config),
     )
 
 

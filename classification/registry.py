@@ -18,6 +18,11 @@ from typing import Literal
 import regex as re
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from classification.profilers.base import ColumnProfiler
+from classification.profilers.birth_dates import BirthDateProfiler
+from classification.profilers.national_phones import NationalPhoneProfiler
+from classification.profilers.person_names import PersonNameProfiler
+from classification.profilers.quasi_identifiers import QuasiIdentifierProfiler
 from classification.recognizers.base import LakewardenPatternRecognizer
 from classification.recognizers.contact.email_address import EmailAddressRecognizer
 from classification.recognizers.contact.ip_address import IpAddressRecognizer
@@ -106,12 +111,69 @@ class NlpSpec(_Strict):
     score: float = Field(default=0.85, gt=0, le=1)
 
 
+class PersonNamesSpec(_Strict):
+    """``profilers.person_names``: PERSON from the names-dataset dictionary (105 countries)."""
+
+    enabled: bool = True
+    max_rank: int = Field(default=5000, ge=100, le=30000)
+    min_share: float = Field(default=0.7, gt=0, le=1)
+    hinted_min_share: float = Field(default=0.4, gt=0, le=1)
+    min_distinct: int = Field(default=30, ge=1)
+    max_place_share: float = Field(default=0.3, ge=0, le=1)
+
+
+class NationalPhonesSpec(_Strict):
+    """``profilers.national_phones``: national-format numbers validated in the row's country."""
+
+    enabled: bool = True
+    #: Regions tried after the row's own country (ISO 3166-1 alpha-2, e.g. ``[GB, DE]``).
+    default_regions: list[str] = []
+    min_share: float = Field(default=0.6, gt=0, le=1)
+
+    @field_validator("default_regions")
+    @classmethod
+    def _regions(cls, v: list[str]) -> list[str]:
+        import phonenumbers
+
+        bad = [r for r in v if r not in phonenumbers.SUPPORTED_REGIONS]
+        if bad:
+            raise ValueError(f"unknown region(s) {bad}; give ISO 3166-1 alpha-2 codes such as GB, DE, PT")
+        return v
+
+
+class BirthDatesSpec(_Strict):
+    """``profilers.birth_dates``: DATE_OF_BIRTH from the spread of a date column."""
+
+    enabled: bool = True
+    min_age: int = Field(default=16, ge=0, le=120)
+    max_age: int = Field(default=110, ge=1, le=150)
+    min_share: float = Field(default=0.8, gt=0, le=1)
+    min_spread_years: int = Field(default=12, ge=0)
+
+
+class QuasiIdentifiersSpec(_Strict):
+    """``profilers.quasi_identifiers``: country, state, gender, postcode, birth year, occupation."""
+
+    enabled: bool = True
+    min_share: float = Field(default=0.8, gt=0, le=1)
+
+
+class ProfilersSpec(_Strict):
+    """Column profilers (``classification/profilers``): evidence only a whole column gives."""
+
+    person_names: PersonNamesSpec = PersonNamesSpec()
+    national_phones: NationalPhonesSpec = NationalPhonesSpec()
+    birth_dates: BirthDatesSpec = BirthDatesSpec()
+    quasi_identifiers: QuasiIdentifiersSpec = QuasiIdentifiersSpec()
+
+
 class RecognizerConfig(_Strict):
     """Contents of ``conf/recognizers.yaml``."""
 
     builtin: list[str] = list(BUILTIN)
     nlp: NlpSpec = NlpSpec()
     custom: list[CustomRecognizerSpec] = []
+    profilers: ProfilersSpec = ProfilersSpec()
 
     @field_validator("builtin")
     @classmethod
@@ -133,7 +195,7 @@ class RecognizerConfig(_Strict):
 
     def fingerprint(self) -> str:
         """A short hash of the recognizer set; a change re-evaluates unreviewed columns."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True) + "|v1"
+        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True) + "|v2"
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -174,4 +236,22 @@ def build_pattern_recognizers(config: RecognizerConfig) -> list[LakewardenPatter
             out.append(_custom_class(spec)())
         except Exception as exc:  # noqa: BLE001 - Presidio may reject a pattern
             raise ConfigError(f"custom recognizer {spec.name!r}: cannot be built: {exc}") from None
+    return out
+
+
+def build_profilers(config: RecognizerConfig) -> list[ColumnProfiler]:
+    """Instantiate the enabled column profilers, in a fixed order."""
+    p = config.profilers
+    out: list[ColumnProfiler] = []
+    if p.quasi_identifiers.enabled:
+        out.append(QuasiIdentifierProfiler(min_share=p.quasi_identifiers.min_share))
+    if p.person_names.enabled:
+        out.append(PersonNameProfiler(max_rank=p.person_names.max_rank, min_share=p.person_names.min_share,
+                                      hinted_min_share=p.person_names.hinted_min_share, min_distinct=p.person_names.min_distinct,
+                                      max_place_share=p.person_names.max_place_share))
+    if p.national_phones.enabled:
+        out.append(NationalPhoneProfiler(default_regions=tuple(p.national_phones.default_regions), min_share=p.national_phones.min_share))
+    if p.birth_dates.enabled:
+        out.append(BirthDateProfiler(min_age=p.birth_dates.min_age, max_age=p.birth_dates.max_age, min_share=p.birth_dates.min_share,
+                                     min_spread_years=p.birth_dates.min_spread_years))
     return out

@@ -55,6 +55,7 @@ def unchanged_entry(*, table: str, path: str, reason: str, columns: list["Catalo
                 "confidence": round(c.confidence, 3),
                 "sensitivity": c.sensitivity,
                 "reviewed": c.reviewed,
+                "quasi_identifier": c.quasi_identifier,
                 "evidence": c.evidence if not c.reviewed else {
                     **c.evidence, "scanned_entity": c.scanned_entity,
                     "review": {"decision": c.review_decision, "by": c.reviewed_by, "at": str(c.reviewed_at)},

@@ -21,6 +21,7 @@ identical values, and scans every distinct value with its exact cell count.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, Literal
 
@@ -39,6 +40,11 @@ if TYPE_CHECKING:
 OVERSAMPLE = 3
 #: Never read more than this many files for a sample.
 MAX_SAMPLE_FILES = 32
+#: Leaf names of columns that give a row's country (phone numbers are read in that region).
+REGION_COLUMN = re.compile(
+    r"(^|_)(country|country_?code|countrycode|cc|nation|nationality|land|pais|pays|paese|kraj|zeme|orszag|"
+    r"iso_?country|calling_?code|dial(ing)?_?code|phone_?(country|prefix|code)|isd|country_?iso)(_|$)"
+)
 OUTPUT_SCHEMA = "c string, evidence string"
 
 
@@ -132,15 +138,16 @@ def _scan_udf(config_json: str, nlp: NlpTier, sample_values: int | None, min_sha
                     sc = scanners[col] = ColumnScanner(engine, str(col), sample_values=sample_values, min_share=min_share)
                 vals = g["v"]
                 isnull = vals.isna()
+                regions = g["r"][~isnull].tolist() if "r" in g else None
                 if full:
                     counts = g["n"].astype("int64")
                     sc.add_nulls(int(counts[isnull].sum()), int(counts.sum()))
                     if not sc.done:
-                        sc.feed(vals[~isnull].tolist(), counts[~isnull].tolist())
+                        sc.feed(vals[~isnull].tolist(), counts[~isnull].tolist(), regions)
                 else:
                     sc.add_nulls(int(isnull.sum()), len(vals))
                     if not sc.done:
-                        sc.feed(vals[~isnull].tolist())
+                        sc.feed(vals[~isnull].tolist(), None, regions)
         rows = []
         for col, sc in scanners.items():
             sc.ev.distinct = sc.ev.values_checked if full else len(sc._seen)
@@ -170,13 +177,23 @@ def scan_dataframe(
     scannable = [c for c in cols if c.kind != "binary"]
     result: dict[str, ColumnEvidence] = {}
     if scannable:
+        region_idx = [i for i, c in enumerate(scannable) if c.kind == "string" and REGION_COLUMN.search(snake_name(c.name.split(".")[-1]))]
         wide = df.select(*[_col_expr(c).alias(f"_{i}") for i, c in enumerate(scannable)])
+        if region_idx:
+            wide = wide.withColumn("_r", F.concat_ws("|", *[F.col(f"_{i}") for i in region_idx]))
         if not full:
             wide = wide.limit(sample_rows * OVERSAMPLE)
-        pairs = F.explode(F.array(*[F.struct(F.lit(c.name).alias("c"), F.col(f"_{i}").alias("v")) for i, c in enumerate(scannable)]))
-        long = wide.select(pairs.alias("p")).select("p.c", "p.v")
+
+        def pair(i: int, c: Leaf) -> "Column":
+            fields = [F.lit(c.name).alias("c"), F.col(f"_{i}").alias("v")]
+            if region_idx:
+                fields.append((F.lit(None).cast("string") if i in region_idx else F.col("_r")).alias("r"))
+            return F.struct(*fields)
+
+        pairs = F.explode(F.array(*[pair(i, c) for i, c in enumerate(scannable)]))
+        long = wide.select(pairs.alias("p")).select("p.*")
         if full:
-            long = long.groupBy("c", "v").agg(F.count(F.lit(1)).alias("n"))
+            long = long.groupBy(*(["c", "v", "r"] if region_idx else ["c", "v"])).agg(F.count(F.lit(1)).alias("n"))
         nparts = max(1, min(len(scannable), parallelism))
         udf = _scan_udf(config.model_dump_json(), nlp, None if full else sample_rows, min_share, full)
         rows = long.repartition(nparts, "c").mapInPandas(udf, OUTPUT_SCHEMA).collect()
@@ -198,3 +215,8 @@ def read_files(spark: "SparkSession", paths: list[str], schema: "StructType") ->
     """Read only the given Parquet data files, with the table's schema (columns missing from older files read as null)."""
     return spark.read.schema(schema).parquet(*paths)
 
+
+
+def snake_name(leaf: str) -> str:
+    """``CountryCode`` -> ``country_code``: the form the name patterns are written for."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", leaf).lower().replace("-", "_").replace(" ", "_")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from classification.detect import scan_values
 from classification.engine import NlpTier, get_engine
-from classification.registry import RecognizerConfig
+from classification.registry import RecognizerConfig, build_profilers
 from classification.sampler import OVERSAMPLE, leaves, pick_files, read_files, scan_dataframe
 from classification.verdicts import Verdict, fuse
 from governance.engine import engine_error
@@ -227,10 +227,11 @@ def _classify_once(
             ev = scan_values(engine, k, vals, sample_values=sample_rows, min_share=min_share)
             ev.notes.append("partition column: classified from partition values in the Delta log")
             evidence[k] = ev
+    profilers = build_profilers(config)
     verdicts = []
     order = [c.name for c in cols] + [k for k in evidence if k not in {c.name for c in cols}]
     for colname in order:
-        verdicts.append(fuse(evidence[colname], policy, min_share=min_share))
+        verdicts.append(fuse(evidence[colname], policy, min_share=min_share, profilers=profilers))
     rows_sampled = max((evidence[c].rows for c in order if evidence[c].kind != "binary" and c not in partition_values), default=0)
     if rows_sampled == 0 and order:
         notes.append("the table (or the files sampled) holds no rows")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from classification.detect import ColumnEvidence
+from classification.profilers.base import ColumnProfiler, Finding, JudgeContext
 from governance.risk import ClassificationPolicy
 
 #: Entities only an NLP model can find in values.
@@ -31,6 +32,13 @@ class Verdict:
     sensitivity: str
     evidence: dict[str, Any] = field(default_factory=dict)
     reviewed: bool = False
+    #: A coarse attribute that identifies people only in combination (country, postcode ...).
+    quasi_identifier: str | None = None
+
+    @property
+    def free_text(self) -> bool:
+        """True when the column holds free text (its entities are spans in prose)."""
+        return bool(self.evidence.get("free_text"))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of one column in the report."""
@@ -41,6 +49,7 @@ class Verdict:
             "confidence": round(self.confidence, 3),
             "sensitivity": self.sensitivity,
             "reviewed": self.reviewed,
+            "quasi_identifier": self.quasi_identifier,
             "evidence": self.evidence,
         }
 
@@ -52,6 +61,8 @@ class _Candidate:
     mean_score: float
     validated_share: float
     hinted: bool
+    #: The profiler whose finding made this candidate ("" for cell recognizers).
+    profiler: str = ""
 
 
 def _candidates(ev: ColumnEvidence, hinted: set[str]) -> list[_Candidate]:
@@ -70,17 +81,31 @@ def _candidates(ev: ColumnEvidence, hinted: set[str]) -> list[_Candidate]:
     return sorted(out, key=lambda c: (-(c.share * c.mean_score + (0.5 if c.hinted else 0.0)), c.entity))
 
 
-def fuse(ev: ColumnEvidence, policy: ClassificationPolicy, *, min_share: float) -> Verdict:
+def _with_findings(cands: list[_Candidate], findings: list[Finding], hinted: set[str]) -> list[_Candidate]:
+    """Add the profilers' entity findings as candidates (a finding beats a weaker cell count of the same entity)."""
+    by_ent = {c.entity: c for c in cands}
+    for f in findings:
+        if f.kind != "entity":
+            continue
+        cur = by_ent.get(f.label)
+        if cur is None or cur.share * cur.mean_score < f.share * f.score:
+            by_ent[f.label] = _Candidate(f.label, f.share, f.score, 0.0, f.label in hinted, profiler=f.profiler)
+    return sorted(by_ent.values(), key=lambda c: (-(c.share * c.mean_score + (0.5 if c.hinted else 0.0)), c.entity))
+
+
+def fuse(ev: ColumnEvidence, policy: ClassificationPolicy, *, min_share: float, profilers: "list[ColumnProfiler] | tuple[()]" = ()) -> Verdict:
     """Turn one column's evidence into a :class:`Verdict`.
 
     Args:
         ev: The merged scan evidence of the column.
         policy: ``conf/classification.yaml``.
         min_share: Minimum share of sampled cells an entity needs (``classification.min_cell_share``).
+        profilers: The column profilers that observed the scan (their counters are in ``ev.profiles``).
     """
     fp = policy.fusion
     leaf = ev.column.split(".")[-1].replace("[]", "")
     hinted = policy.name_hinted(leaf)
+    quasi_hints = policy.quasi_hinted(leaf)
     evidence: dict[str, Any] = {
         "kind": ev.kind,
         "rows_sampled": ev.rows,
@@ -108,6 +133,20 @@ def fuse(ev: ColumnEvidence, policy: ClassificationPolicy, *, min_share: float) 
     free_text = ev.text_like / max(1, ev.values_checked) >= 0.5
     evidence["free_text"] = free_text
     cands = _candidates(ev, hinted)
+    findings: list[Finding] = []
+    if not free_text:
+        jctx = JudgeContext(
+            column=ev.column, cells=ev.cells_checked, values=ev.values_checked, hints=frozenset(hinted),
+            quasi_hints=frozenset(quasi_hints), nlp_available=ev.nlp_available,
+            entity_shares={c.entity: c.share for c in cands},
+        )
+        for prof in profilers:
+            f = prof.judge(ev.profiles.get(prof.NAME, {}), jctx)
+            if f is not None:
+                findings.append(f)
+    if findings:
+        evidence["profilers"] = {f.profiler: {"finding": f.label, "kind": f.kind, "share": round(f.share, 4)} for f in findings}
+        cands = _with_findings(cands, findings, hinted)
     for c in cands:
         evidence["shares"][c.entity] = {
             "cell_share": round(c.share, 4),
@@ -115,6 +154,8 @@ def fuse(ev: ColumnEvidence, policy: ClassificationPolicy, *, min_share: float) 
             "validated_share": round(c.validated_share, 3),
             "name_hint": c.hinted,
         }
+        if c.profiler:
+            evidence["shares"][c.entity]["profiler"] = c.profiler
     if ev.full:
         evidence["match_counts"] = dict(sorted(ev.entity_cells.items()))
 
@@ -125,6 +166,15 @@ def fuse(ev: ColumnEvidence, policy: ClassificationPolicy, *, min_share: float) 
     strong = [c for c in cands if c.mean_score >= fp.min_score]
     accepted = [c for c in strong if c.share >= needed(c)]
     signals: list[str] = evidence["signals"]
+    quasi = next((f for f in findings if f.kind == "quasi_identifier"), None)
+    if quasi is not None and all(c.entity in NLP_ENTITIES and not c.profiler for c in accepted):
+        # A country or state column is a quasi-identifier, not a LOCATION of a person.
+        evidence["quasi_identifier"] = quasi.label
+        signals.append(f"quasi-identifier ({quasi.label}): {quasi.signal}")
+        if accepted:
+            signals.append(f"{', '.join(c.entity for c in accepted)} from the NLP model not reported: the values are {quasi.label} values")
+        conf = max(0.5, min(1.0, quasi.share)) * _sample_factor(ev.values_checked)
+        return Verdict(ev.column, None, [], round(conf, 3), policy.sensitivity_of(None), evidence, quasi_identifier=quasi.label)
     if not accepted and not free_text:
         # A mixed column (e-mails and phones in one "contact" field): no single entity reaches the
         # share, but cells carrying some strong entity do.
@@ -135,6 +185,10 @@ def fuse(ev: ColumnEvidence, policy: ClassificationPolicy, *, min_share: float) 
             signals.append(f"mixed column: {union:.0%} of cells carry one of {[c.entity for c in secondary]}")
     nlp_only_hints = sorted(hinted & NLP_ENTITIES)
     words_share = ev.word_values / max(1, ev.values_checked)
+    if not accepted and ev.nlp_available and "LOCATION" in hinted and not free_text and words_share >= min_share:
+        # The small English model misses most towns of other countries; the name says city.
+        signals.append("column name suggests LOCATION and the values are words; the NLP model confirmed few of them")
+        return Verdict(ev.column, "LOCATION", ["LOCATION"], 0.45, policy.sensitivity_of("LOCATION"), evidence)
     if not accepted and not ev.nlp_available and nlp_only_hints and words_share >= min_share:
         # The no_op tier cannot read names or places; the column name is the only signal left.
         # Flag it (privacy first) with a low confidence so that a reviewer confirms it.
@@ -154,9 +208,19 @@ def fuse(ev: ColumnEvidence, policy: ClassificationPolicy, *, min_share: float) 
         return Verdict(ev.column, None, [], round(conf, 3), policy.sensitivity_of(None), evidence)
 
     primary = accepted[0]
+    if free_text:
+        primary = max(accepted, key=lambda c: (c.share, c.entity))
     sec_min = fp.free_text_min_share if free_text else fp.secondary_min_share
     secondary_ents = [c.entity for c in strong if c is not primary and c.share >= sec_min]
     entities = [primary.entity] + [e for e in secondary_ents if e != primary.entity]
+    if free_text:
+        evidence["free_text_entities"] = {c.entity: round(c.share, 4) for c in strong if c.entity in entities}
+        signals.append("free text: " + ", ".join(f"{c.entity} in {c.share:.0%} of rows" for c in strong if c.entity in entities)
+                       + f" (listed from {fp.free_text_min_share:.0%}); protect the spans, keep the words")
+    for c in accepted:
+        if c.profiler and c.entity in entities:
+            f = next(x for x in findings if x.profiler == c.profiler)
+            signals.append(f"{c.entity} ({c.profiler}): {f.signal}")
     if primary.validated_share > 0:
         signals.append(f"validator passed on {primary.validated_share:.0%} of {primary.entity} cells")
     if primary.hinted:

@@ -63,6 +63,17 @@ class CatalogColumn:
         """True when the column holds a personal entity."""
         return self.entity is not None
 
+    @property
+    def quasi_identifier(self) -> str | None:
+        """The quasi-identifier kind the scan reported (country, postcode ...), if any."""
+        q = self.evidence.get("quasi_identifier")
+        return str(q) if q else None
+
+    @property
+    def free_text(self) -> bool:
+        """True when the scan found the column to be free text (entities are spans in prose)."""
+        return bool(self.evidence.get("free_text"))
+
 
 @dataclass(frozen=True)
 class ScanInfo:

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 Sensitivity = Literal["public", "internal", "confidential", "restricted"]
 RiskTier = Literal["high", "medium", "low"]
+#: Kinds of quasi-identifier the classifier reports (retention's k-anonymity uses them).
+QuasiKind = Literal["country", "state", "postcode", "gender", "birth_year", "occupation"]
 SENSITIVITY_ORDER: dict[str, int] = {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
 TIER_ORDER: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
 
@@ -45,7 +47,7 @@ class FusionPolicy(_Strict):
 
     min_score: float = Field(default=0.3, ge=0, le=1)
     name_hint_share_factor: float = Field(default=0.5, gt=0, le=1)
-    free_text_min_share: float = Field(default=0.2, gt=0, le=1)
+    free_text_min_share: float = Field(default=0.05, gt=0, le=1)
     secondary_min_share: float = Field(default=0.15, gt=0, le=1)
 
 
@@ -73,9 +75,11 @@ class ClassificationPolicy(_Strict):
     sensitivity: SensitivityPolicy = SensitivityPolicy()
     fusion: FusionPolicy = FusionPolicy()
     name_hints: dict[str, list[str]] = {}
+    #: Column-name hints per quasi-identifier kind (regular expressions over the lower-cased leaf name).
+    quasi_hints: dict[QuasiKind, list[str]] = {}
     risk: RiskPolicy = RiskPolicy()
 
-    @field_validator("name_hints")
+    @field_validator("name_hints", "quasi_hints")
     @classmethod
     def _regexes_compile(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
         for ent, pats in v.items():
@@ -99,8 +103,17 @@ class ClassificationPolicy(_Strict):
 
     def name_hinted(self, column_leaf: str) -> set[str]:
         """Entities whose name hints match the lower-cased column leaf name."""
-        name = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", column_leaf).lower().replace("-", "_").replace(" ", "_")
+        name = _snake(column_leaf)
         return {ent for ent, pats in self.name_hints.items() if any(re.search(p, name) for p in pats)}
+
+    def quasi_hinted(self, column_leaf: str) -> set[str]:
+        """Quasi-identifier kinds whose hints match the lower-cased column leaf name."""
+        name = _snake(column_leaf)
+        return {kind for kind, pats in self.quasi_hints.items() if any(re.search(p, name) for p in pats)}
+
+
+def _snake(column_leaf: str) -> str:
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", column_leaf).lower().replace("-", "_").replace(" ", "_")
 
 
 def classification_policy_path(settings: "Settings") -> Path:

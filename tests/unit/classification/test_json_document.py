@@ -35,7 +35,7 @@ def test_unchanged_table_entry_carries_the_catalog_verdicts_in_the_scanned_colum
     pan, memo = entry["columns"]
     assert set(pan) == set(_scanned().columns[0].to_dict())  # same keys as a column scanned now
     assert pan == {"name": "pan", "entity": "CREDIT_CARD", "entities": ["CREDIT_CARD"], "confidence": 0.99,
-                   "sensitivity": "restricted", "reviewed": False, "evidence": {"signals": ["Luhn"]}}
+                   "sensitivity": "restricted", "reviewed": False, "quasi_identifier": None, "evidence": {"signals": ["Luhn"]}}
     assert memo["reviewed"] is True and memo["evidence"]["review"] == {"decision": "set", "by": "Ada", "at": str(AT)}
     assert memo["evidence"]["scanned_entity"] is None
 

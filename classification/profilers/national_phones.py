@@ -1,0 +1,115 @@
+"""PHONE_NUMBER in national formats, read with the row's country.
+
+``21 259 903 5696`` or ``84 23 30`` is a telephone number only in some country. The scan passes
+each row's country, read from a sibling column (an ISO code, a country name in many languages,
+or a calling code such as ``351``), and libphonenumber validates the number in that region, then
+in the configured default regions. Digit runs without separators need a phone-like column name:
+order numbers and IDs are digit runs too.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import ClassVar
+
+import phonenumbers
+import regex as re
+
+from classification.dictionaries.places import country_code
+from classification.profilers.base import ColumnProfiler, Finding, JudgeContext, Stats, ValueContext, bump
+
+_SHAPE = re.compile(r"^\+?[\d\s().\-/]{5,24}(?:\s*(?:ext\.?|x|#)\s*\d{1,5})?$", re.IGNORECASE)
+_SEPARATED = re.compile(r"\d[\s().\-/]+\d")
+_CALLING = re.compile(r"^(?:\+|00)?(\d{1,3})$")
+
+
+@functools.lru_cache(maxsize=4096)
+def region_of(hint: str) -> str | None:
+    """ISO alpha-2 region of one sibling-column value: ``PT``, ``PRT``, ``Portugal``, ``351``, ``+351``."""
+    h = hint.strip()
+    if not h:
+        return None
+    m = _CALLING.match(h)
+    if m:
+        region = phonenumbers.region_code_for_country_code(int(m.group(1)))
+        return None if region == "ZZ" else region
+    code = country_code(h)
+    return code if code in phonenumbers.SUPPORTED_REGIONS else None
+
+
+def regions_of(hint: str | None) -> tuple[str, ...]:
+    """Every region named in a row's sibling columns (joined by ``|``)."""
+    if not hint:
+        return ()
+    out: list[str] = []
+    for part in hint.split("|"):
+        r = region_of(part)
+        if r and r not in out:
+            out.append(r)
+    return tuple(out)
+
+
+class NationalPhoneProfiler(ColumnProfiler):
+    """Counts values that libphonenumber accepts in the row's region or a default region.
+
+    Args:
+        default_regions: Regions tried for every value (``classification`` of a lake with no
+            country column), after the row's own.
+        min_share: Share of non-null cells that must be valid numbers.
+    """
+
+    NAME: ClassVar[str] = "national_phones"
+
+    def __init__(self, *, default_regions: tuple[str, ...] = (), min_share: float = 0.6) -> None:
+        self.default_regions = tuple(default_regions)
+        self.min_share = min_share
+
+    def valid_in(self, value: str, regions: tuple[str, ...]) -> str | None:
+        """The first region (of ``regions``, then the defaults) in which ``value`` is a valid number."""
+        v = value.strip()
+        if not _SHAPE.match(v):
+            return None
+        digits = sum(ch.isdigit() for ch in v)
+        if not 5 <= digits <= 15:
+            return None
+        tried: list[str] = []
+        for region in (*regions, *self.default_regions):
+            if region in tried:
+                continue
+            tried.append(region)
+            try:
+                num = phonenumbers.parse(v, region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_valid_number(num):
+                return region
+        return None
+
+    def observe(self, stats: Stats, value: str, *, count: int, ctx: ValueContext) -> None:  # noqa: D102
+        bump(stats, "cells", count)
+        regions = regions_of(ctx.region)
+        if regions:
+            bump(stats, "cells_with_region", count)
+        if self.valid_in(value, regions) is None:
+            return
+        bump(stats, "valid_cells", count)
+        if _SEPARATED.search(value) or value.strip().startswith("+"):
+            bump(stats, "formatted_cells", count)
+
+    def judge(self, stats: Stats, ctx: JudgeContext) -> Finding | None:  # noqa: D102
+        cells = stats.get("cells", 0)
+        valid = stats.get("valid_cells", 0)
+        if not cells or valid / cells < self.min_share:
+            return None
+        hinted = "PHONE_NUMBER" in ctx.hints
+        formatted = stats.get("formatted_cells", 0) / max(1, valid)
+        if not hinted and formatted < 0.8:
+            return None
+        if not hinted and not stats.get("cells_with_region"):
+            return None  # default regions alone validate too many codes and IDs
+        with_region = stats.get("cells_with_region", 0) / cells
+        how = f"the row's country from a sibling column ({with_region:.0%} of cells)" if with_region else "the default regions"
+        return Finding(
+            kind="entity", label="PHONE_NUMBER", share=valid / cells, score=0.7 if hinted else 0.5, profiler=self.NAME,
+            signal=f"{valid / cells:.0%} of cells are valid telephone numbers in {how} (libphonenumber)",
+        )

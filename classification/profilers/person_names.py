@@ -1,0 +1,152 @@
+"""PERSON from name dictionaries: a column whose cells are first or last names of any country.
+
+The small spaCy model reads names of many nationalities poorly (a Czech or Portuguese surname
+alone in a cell is rarely tagged PERSON). This profiler looks every token of a short cell up in
+the ``names-dataset`` dictionary (105 countries). A column is PERSON when most of its values
+are names and few are places, and it holds enough distinct values to tell a name column from a
+category column whose labels happen to be names ("Gold", "Green").
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import regex as re
+
+from classification.dictionaries.names import PARTICLES, load_names
+from classification.dictionaries.places import is_place
+from classification.dictionaries.text import fold, strip_accents
+from classification.profilers.base import ColumnProfiler, Finding, JudgeContext, Stats, ValueContext, bump
+
+_TOKEN = re.compile(r"[\p{L}'’]+\.?")
+#: Rank within which a first name may start a two-word PERSON span in prose.
+PROSE_FIRST_NAME_RANK = 300
+#: Titles after which a single capitalised name in prose is a person.
+TITLES = frozenset("mr mrs ms miss dr prof sir madam herr frau m mme mlle sr sra srta don dona pan pani sig signor signora dhr mevr".split())
+_CAPITALISED_RUN = re.compile(r"\b\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}]+)?(?:\s+(?:(?:van|von|de|da|dos|del|der|den|di|du|la|le)\s+)?\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}]+)?){1,2}\b")
+_NON_NAME = re.compile(r"[\d@/\\:;#%&=+_|<>\[\]{}]")
+
+
+class PersonNameProfiler(ColumnProfiler):
+    """Counts cells made of 1-4 dictionary names (initials and particles allowed).
+
+    Args:
+        max_rank: Names ranked within this in at least one country are in the dictionary.
+        min_share: Share of distinct values that must be names.
+        hinted_min_share: The same when the column name says PERSON.
+        min_distinct: Distinct values needed without a name hint.
+        max_place_share: Above this share of places (or NLP LOCATION) the column is not names.
+    """
+
+    NAME: ClassVar[str] = "person_names"
+
+    def __init__(self, *, max_rank: int = 5000, min_share: float = 0.7, hinted_min_share: float = 0.4,
+                 min_distinct: int = 30, max_place_share: float = 0.3) -> None:
+        self.max_rank = max_rank
+        self.min_share = min_share
+        self.hinted_min_share = hinted_min_share
+        self.min_distinct = min_distinct
+        self.max_place_share = max_place_share
+        self._names: frozenset[str] | None = None
+        self._first: frozenset[str] | None = None
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The dictionary (loaded on first use in this process)."""
+        if self._names is None:
+            self._names = load_names(max_rank=self.max_rank)
+        return self._names
+
+    @property
+    def prose_first_names(self) -> frozenset[str]:
+        """First names common enough (rank <= 300 in some country) to start a name in prose."""
+        if self._first is None:
+            self._first = load_names(max_rank=PROSE_FIRST_NAME_RANK, kind="first")
+        return self._first
+
+    def is_name(self, value: str) -> bool:
+        """True when ``value`` is a short run of dictionary names: ``"Nováková"``, ``"J. Silva"``, ``"van Dijk"``."""
+        v = value.strip()
+        if not v or len(v) > 60 or _NON_NAME.search(v):
+            return False
+        toks = [t.rstrip(".").strip("'’") for t in _TOKEN.findall(v.replace("-", " "))]
+        toks = [t for t in toks if t]
+        if not 1 <= len(toks) <= 4:
+            return False
+        known = 0
+        words = 0
+        for t in toks:
+            f = fold(t)
+            if len(f) == 1 or f in PARTICLES:
+                continue
+            words += 1
+            if t.islower():
+                return False  # names are capitalised; "blue", "debit" are words
+            if f in self.names or strip_accents(f) in self.names:
+                known += 1
+        if words == 0:
+            return False
+        return known == words or (words >= 3 and known >= words - 1)
+
+    def confirms_span(self, text: str, start: int, end: int, *, entity: str = "PERSON") -> bool:
+        """Whether an NLP span inside prose holds up against the dictionaries.
+
+        The small English model tags capitalised words of other languages (German nouns, Latin
+        filler text) as PERSON or LOCATION. In prose a PERSON span counts only when every word
+        is a capitalised dictionary name and it has two words, or one word after a title
+        (``Mr``, ``Frau``, ``Mme`` ...); a LOCATION span only when it names a country or a
+        region. Other entities pass.
+        """
+        span = text[start:end]
+        if entity == "LOCATION":
+            return is_place(span)
+        if entity != "PERSON":
+            return True
+        if not self.is_name(span):
+            return False
+        words = [t.rstrip(".") for t in _TOKEN.findall(span) if len(t.rstrip(".")) > 1 and fold(t) not in PARTICLES]
+        if len(words) >= 2:
+            # "John Smith": a common first name, then names (German nouns are names somewhere, rarely common first names)
+            return fold(words[0]) in self.prose_first_names or strip_accents(fold(words[0])) in self.prose_first_names
+        before = _TOKEN.findall(text[max(0, start - 12):start])
+        return bool(before) and fold(before[-1]).rstrip(".") in TITLES
+
+    def find_spans(self, text: str) -> list[tuple[int, int]]:
+        """Full names in prose found by the dictionaries alone: a common first name followed by
+        one or two capitalised names (``Paid to Jana Nováková for rent``)."""
+        out: list[tuple[int, int]] = []
+        for m in _CAPITALISED_RUN.finditer(text):
+            s, e = m.span()
+            if self.confirms_span(text, s, e):
+                out.append((s, e))
+        return out
+
+    def observe(self, stats: Stats, value: str, *, count: int, ctx: ValueContext) -> None:  # noqa: D102
+        bump(stats, "values")
+        bump(stats, "cells", count)
+        if "LOCATION" in ctx.nlp_entities or is_place(value):
+            bump(stats, "place_values")
+            return
+        if ctx.pattern_entities - {"PERSON"}:
+            return
+        if self.is_name(value):
+            bump(stats, "name_values")
+            bump(stats, "name_cells", count)
+
+    def judge(self, stats: Stats, ctx: JudgeContext) -> Finding | None:  # noqa: D102
+        values = stats.get("values", 0)
+        if not values:
+            return None
+        share = stats.get("name_values", 0) / values
+        place_share = stats.get("place_values", 0) / values
+        hinted = "PERSON" in ctx.hints
+        need = self.hinted_min_share if hinted else self.min_share
+        if share < need or place_share > self.max_place_share:
+            return None
+        if not hinted and values < self.min_distinct:
+            return None
+        cell_share = stats.get("name_cells", 0) / max(1, stats.get("cells", 0))
+        return Finding(
+            kind="entity", label="PERSON", share=cell_share, score=0.6 if hinted else 0.5, profiler=self.NAME,
+            signal=f"{share:.0%} of {values} distinct values are first or last names (names-dataset, 105 countries)",
+        )

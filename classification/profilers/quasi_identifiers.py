@@ -1,0 +1,100 @@
+"""Quasi-identifiers: coarse attributes that identify a person only in combination.
+
+Country, state or region, postcode, gender, birth year and occupation are not personal
+entities on their own, so they are not reported as PII (a country column is not LOCATION).
+They are reported as quasi-identifiers, which retention's k-anonymity check uses.
+
+- ``country``: values are country names (many languages) or ISO codes.
+- ``state``: values are ISO 3166-2 subdivision names.
+- ``gender``: values come from a small set of gender words and letters in several languages.
+- ``postcode``, ``birth_year``, ``occupation``: the column name says so (``quasi_hints`` in
+  ``conf/classification.yaml``) and the values have the shape (postcodes: short codes with
+  digits; birth years: years 16-110 years back; occupations: short words).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+import regex as re
+
+from classification.dictionaries.places import country_code, is_country_name, is_subdivision
+from classification.dictionaries.text import fold
+from classification.profilers.base import ColumnProfiler, Finding, JudgeContext, Stats, ValueContext, bump
+
+GENDER_WORDS = frozenset(
+    "m f w d x u male female man woman men women other unknown diverse nonbinary non-binary "
+    "männlich maennlich weiblich divers homme femme masculin féminin feminin masculino femenino feminino hombre mujer "
+    "muž žena muz zena mężczyzna kobieta mezczyzna maschio femmina uomo donna man vrouw mand kvinde kvinna kvinne mies "
+    "nainen férfi nő no erkek kadın kadin bărbat femeie barbat".split()
+)
+_POSTCODE = re.compile(r"^(?=.*\d)[A-Za-z0-9]{2,5}(?:[\s\-][A-Za-z0-9]{2,4})?$")
+_YEAR = re.compile(r"^(1[89]\d\d|20\d\d)(?:\.0)?$")
+_WORDS = re.compile(r"^[\p{L}][\p{L}\s,.'&/()\-]{1,80}$")
+
+
+class QuasiIdentifierProfiler(ColumnProfiler):
+    """Finds country, state, gender, postcode, birth-year and occupation columns.
+
+    Args:
+        min_share: Share of distinct values (of cells, for gender) that must fit the kind.
+    """
+
+    NAME: ClassVar[str] = "quasi_identifiers"
+
+    def __init__(self, *, min_share: float = 0.8) -> None:
+        self.min_share = min_share
+
+    def observe(self, stats: Stats, value: str, *, count: int, ctx: ValueContext) -> None:  # noqa: D102
+        v = value.strip()
+        bump(stats, "values")
+        bump(stats, "cells", count)
+        if is_country_name(v):
+            bump(stats, "country_names")
+        elif country_code(v) is not None:
+            bump(stats, "country_codes")
+        if is_subdivision(v):
+            bump(stats, "subdivisions")
+        if fold(v) in GENDER_WORDS:
+            bump(stats, "gender_cells", count)
+        if _POSTCODE.match(v):
+            bump(stats, "postcodes")
+        m = _YEAR.match(v)
+        if m:
+            bump(stats, "years")
+            age = date.today().year - int(m.group(1))
+            if 16 <= age <= 110:
+                bump(stats, "birth_years")
+        if _WORDS.match(v) and not ctx.pattern_entities:
+            bump(stats, "wordy")
+
+    def judge(self, stats: Stats, ctx: JudgeContext) -> Finding | None:  # noqa: D102
+        values = stats.get("values", 0)
+        cells = stats.get("cells", 0)
+        if not values:
+            return None
+
+        def share(key: str) -> float:
+            return stats.get(key, 0) / values
+
+        def found(kind: str, s: float, why: str) -> Finding:
+            return Finding(kind="quasi_identifier", label=kind, share=s, score=0.8, profiler=self.NAME, signal=why)
+
+        hints = ctx.quasi_hints
+        g = stats.get("gender_cells", 0) / max(1, cells)
+        if g >= 0.95 or ("gender" in hints and g >= self.min_share):
+            return found("gender", g, f"{g:.0%} of cells are gender values")
+        countries = share("country_names") + (share("country_codes") if "country" in hints else 0.0)
+        if (countries >= self.min_share and share("country_names") >= 0.5) or ("country" in hints and countries >= 0.6):
+            return found("country", countries, f"{countries:.0%} of distinct values are countries")
+        subs = share("subdivisions")
+        if subs >= self.min_share or ("state" in hints and subs >= 0.5):
+            return found("state", subs, f"{subs:.0%} of distinct values are states, provinces or regions (ISO 3166-2)")
+        if "postcode" in hints and share("postcodes") >= self.min_share:
+            return found("postcode", share("postcodes"), "column name says postcode and values have the shape")
+        if "birth_year" in hints and share("birth_years") >= self.min_share:
+            return found("birth_year", share("birth_years"), "column name says birth year and values are plausible birth years")
+        if "occupation" in hints and share("wordy") >= self.min_share:
+            return found("occupation", share("wordy"), "column name says occupation and values are words")
+        return None
