@@ -66,3 +66,49 @@ def test_dates_need_birth_context() -> None:
 def test_nine_digit_order_numbers_are_not_personal(column: str) -> None:
     values = [str(100000000 + i * 7919) for i in range(300)]
     assert _verdict(column, values).entity is None
+
+
+def _profiled(column: str, values: list[str | None], *, nlp: str = "no_op", regions: list[str | None] | None = None):  # type: ignore[no-untyped-def]
+    from classification.registry import build_profilers
+
+    cfg = RecognizerConfig()
+    ev = scan_values(get_engine(cfg, nlp=nlp), column, values, sample_values=1000, min_share=0.5, regions=regions)  # type: ignore[arg-type]
+    return fuse(ev, POLICY, min_share=0.5, profilers=build_profilers(cfg))
+
+
+def test_country_column_is_a_quasi_identifier_and_not_location() -> None:
+    countries = ["France", "Germany", "Portugal", "Czechia", "Poland", "Spain", "Italy", "Jordan", "Chad", "Georgia"] * 10
+    v = _profiled("country", countries, nlp="spacy_small")  # the NLP model tags these LOCATION
+    assert v.entity is None and v.quasi_identifier == "country" and v.sensitivity == "public"
+    assert v.to_dict()["quasi_identifier"] == "country" and v.evidence["quasi_identifier"] == "country"
+
+
+def test_surname_column_under_a_foreign_name_is_person_from_the_dictionary_on_the_no_op_tier() -> None:
+    surnames = ["Novák", "Svoboda", "Novotný", "Dvořák", "Černý", "Procházka", "Kučera", "Veselý", "Horák", "Němec",
+                "Pokorný", "Marek", "Pospíšil", "Hájek", "Jelínek", "Král", "Růžička", "Beneš", "Fiala", "Sedláček",
+                "Silva", "Santos", "Ferreira", "Pereira", "Oliveira", "Costa", "Rodrigues", "Martins", "Sousa", "Gomes"]
+    v = _profiled("Prijmeni", surnames)
+    assert v.entity == "PERSON" and any("person_names" in s for s in v.evidence["signals"])
+
+
+def test_national_phone_numbers_are_read_with_the_country_column_of_their_row() -> None:
+    phones = [f"21{i:01d} 345 6{i:02d}" for i in range(10)] + [f"60{i % 5 + 2} 123 4{i:02d}" for i in range(10)]
+    regions = ["351"] * 10 + ["CZ"] * 10
+    v = _profiled("TelephoneNumber", phones * 3, regions=regions * 3)
+    assert v.entity == "PHONE_NUMBER"
+    assert _profiled("TelephoneNumber", phones * 3).entity is None  # no country column: no claim
+
+
+def test_free_text_lists_each_entity_from_five_percent_of_rows_with_its_share() -> None:
+    memos = [f"Monthly transfer number {i} for the flat and utilities" for i in range(90)]
+    memos += [f"Paid to {n} for rent, thanks" for n in ("John Smith", "Maria Garcia", "Jana Novakova", "Peter Muller",
+                                                      "Anna Kowalska", "David Brown", "Laura Rossi", "Paul Martin", "Sarah Jones", "Jan Svoboda")]
+    v = _profiled("memo", memos)
+    assert v.free_text and v.entity == "PERSON"
+    assert 0.05 <= v.evidence["free_text_entities"]["PERSON"] <= 0.15
+
+
+def test_free_text_below_five_percent_is_not_personal() -> None:
+    memos = [f"Monthly transfer number {i} for the flat and utilities" for i in range(98)] + ["Paid to John Smith for rent"]
+    v = _profiled("memo", memos)
+    assert v.free_text and v.entity is None
