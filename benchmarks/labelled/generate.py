@@ -193,7 +193,7 @@ def generate(rows: int = 2000, seed: int = 7) -> list[Table]:
     tables.append(Table("customers", customers, {
         "customer_id": None, "first_name": "PERSON", "last_name": "PERSON", "email": "EMAIL_ADDRESS",
         "phone": "PHONE_NUMBER", "date_of_birth": "DATE_OF_BIRTH", "ssn": "US_SSN", "street": "STREET_ADDRESS",
-        "city": "LOCATION", "country": "LOCATION", "signup_date": None, "loyalty_score": None, "status": None,
+        "city": "LOCATION", "country": None, "signup_date": None, "loyalty_score": None, "status": None,
     }))
 
     # 2. payments: financial, semantic names

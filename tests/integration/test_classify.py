@@ -197,3 +197,42 @@ def test_column_names_with_spaces_dots_and_backticks(spark: Any, tmp_path: Path)
     write_deltalake(path, pa.table({"e mail": emails, "a.b": emails, "we`ird": [float(i) for i in range(30)]}))
     cols = _by_name(_classify(spark, path))
     assert cols["e mail"].entity == "EMAIL_ADDRESS" and cols["a.b"].entity == "EMAIL_ADDRESS" and cols["we`ird"].entity is None
+
+
+def _international_table(n: int) -> pa.Table:
+    import random
+    from datetime import date, timedelta
+
+    rng = random.Random(5)
+    surnames = ["Novák", "Svoboda", "Dvořák", "Černá", "Procházková", "Silva", "Ferreira", "Gonçalves", "Dubois", "Lefèvre",
+                "Kowalski", "Wiśniewska", "Müller", "Schröder", "Rossi", "Bianchi", "Jansen", "de Vries", "Nielsen", "Virtanen"]
+    phones = {"351": lambda: f"2{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(100, 999)}",
+              "420": lambda: f"60{rng.randint(2, 8)} {rng.randint(100, 999)} {rng.randint(100, 999)}"}
+    codes = [rng.choice(["351", "420"]) for _ in range(n)]
+    start = date(1940, 1, 1)
+    return pa.table({
+        "MothersMaidenName": [rng.choice(surnames) for _ in range(n)],
+        "CountryCode": codes,
+        "TelephoneNumber": [phones[c]() for c in codes],
+        "field_07": [str(start + timedelta(days=rng.randrange(365 * 62))) for _ in range(n)],
+        "created_at": [str(date(2024, 1, 1) + timedelta(days=rng.randrange(700))) for _ in range(n)],
+        "Country": [rng.choice(["Portugal", "Česko", "France", "Polska", "Deutschland", "Italia", "Jordan", "Chad"]) for _ in range(n)],
+    })
+
+
+def test_international_identities_are_found_by_the_profilers_and_countries_are_quasi_identifiers(spark: Any, tmp_path: Path) -> None:
+    path = str(tmp_path / "intl")
+    write_deltalake(path, _international_table(600))
+    cols = _by_name(_classify(spark, path, sample_rows=300))
+    assert cols["MothersMaidenName"].entity == "PERSON"
+    assert cols["TelephoneNumber"].entity == "PHONE_NUMBER"  # read in the row's country (CountryCode)
+    assert cols["field_07"].entity == "DATE_OF_BIRTH" and cols["created_at"].entity is None
+    assert cols["Country"].entity is None and cols["Country"].quasi_identifier == "country"
+    assert cols["CountryCode"].entity is None
+
+
+def test_full_scan_reads_phone_numbers_with_the_row_country_too(spark: Any, tmp_path: Path) -> None:
+    path = str(tmp_path / "intl_full")
+    write_deltalake(path, _international_table(300))
+    cols = _by_name(_classify(spark, path, full=True))
+    assert cols["TelephoneNumber"].entity == "PHONE_NUMBER" and cols["TelephoneNumber"].evidence["full_scan"]
