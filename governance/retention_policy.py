@@ -160,12 +160,18 @@ class AnonymizeAction(_Strict):
 
 
 class KAnonymity(_Strict):
-    """After anonymization every combination of ``quasi`` values must occur at least ``k`` times."""
+    """After anonymization every combination of ``quasi`` values must occur at least ``k`` times.
 
-    quasi: list[str] = Field(min_length=1)
+    ``quasi: catalog`` takes the columns ``classify`` reported as quasi-identifiers of the table.
+    """
+
+    quasi: list[str] | Literal["catalog"] = Field(min_length=1)
     k: int = Field(ge=2)
 
-    _cols = field_validator("quasi")(classmethod(lambda cls, v: [_check_ident(c) for c in v]))
+    @field_validator("quasi")
+    @classmethod
+    def _cols(cls, v: list[str] | str) -> list[str] | str:
+        return v if isinstance(v, str) else [_check_ident(c) for c in v]
 
 
 class RetentionRule(_Strict):

@@ -27,7 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ap.add_argument("--apply", action="store_true", help="really change the tables")
     risk = sub.add_parser("risk", help="k-anonymity of TABLE over quasi-identifier columns")
     risk.add_argument("table", metavar="TABLE", help="table name under the lake root, or a path")
-    risk.add_argument("--quasi", required=True, metavar="COL,COL", help="quasi-identifier columns")
+    risk.add_argument("--quasi", metavar="COL,COL",
+                      help="quasi-identifier columns (default: the columns classify reported as quasi-identifiers)")
     risk.add_argument("--k", type=int, default=5, help="threshold for 'small' groups (default 5)")
     risk.add_argument("--top", type=int, default=10, help="smallest groups to list (default 10)")
 
@@ -69,12 +70,13 @@ def _print_plan(ctx: JobContext, plan) -> None:  # type: ignore[no-untyped-def]
 def run(args: argparse.Namespace, ctx: JobContext) -> int:
     if args.retention_command == "risk":
         from governance.lake import locate_table, require_delta
-        from retention.rules.risk import k_anonymity, parse_quasi
+        from retention.rules.risk import catalog_quasi_identifiers, k_anonymity, parse_quasi
 
         ref = locate_table(ctx.settings, args.table, spark=lambda: ctx.spark)
         path = ref.path
         require_delta(path)
-        rep = k_anonymity(ctx.spark.read.format("delta").load(path), parse_quasi(args.quasi), threshold=args.k,
+        quasi = parse_quasi(args.quasi) if args.quasi else catalog_quasi_identifiers(ctx.settings, path, table=ref.name)
+        rep = k_anonymity(ctx.spark.read.format("delta").load(path), quasi, threshold=args.k,
                           top=args.top, table=ref.name)
         ctx.out.print(f"{args.table}: k = {rep.k} over ({', '.join(rep.quasi)}); {rep.groups} group(s), {rep.rows} row(s); "
                       f"{rep.groups_below} group(s) below {rep.threshold} hold {rep.rows_below} row(s)")

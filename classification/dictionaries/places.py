@@ -103,3 +103,16 @@ def is_subdivision(value: str) -> bool:
 def is_place(value: str) -> bool:
     """A country (name or code) or a subdivision name."""
     return country_code(value) is not None or is_subdivision(value)
+
+
+@functools.lru_cache(maxsize=1)
+def _subdivision_codes() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(s.code.split("-", 1)[1].upper() for s in pycountry.subdivisions if "-" in s.code)
+
+
+def is_subdivision_code(value: str) -> bool:
+    """True for the local part of an ISO 3166-2 code (``IL`` of ``US-IL``, ``BY`` of ``DE-BY``)."""
+    v = value.strip().upper()
+    return 1 <= len(v) <= 3 and v.isalnum() and v in _subdivision_codes()

@@ -19,7 +19,7 @@ from typing import ClassVar
 
 import regex as re
 
-from classification.dictionaries.places import country_code, is_country_name, is_subdivision
+from classification.dictionaries.places import country_code, is_country_name, is_subdivision, is_subdivision_code
 from classification.dictionaries.text import fold
 from classification.profilers.base import ColumnProfiler, Finding, JudgeContext, Stats, ValueContext, bump
 
@@ -56,6 +56,8 @@ class QuasiIdentifierProfiler(ColumnProfiler):
             bump(stats, "country_codes")
         if is_subdivision(v):
             bump(stats, "subdivisions")
+        elif is_subdivision_code(v):
+            bump(stats, "subdivision_codes")
         if fold(v) in GENDER_WORDS:
             bump(stats, "gender_cells", count)
         if _POSTCODE.match(v):
@@ -89,6 +91,8 @@ class QuasiIdentifierProfiler(ColumnProfiler):
         if (countries >= self.min_share and share("country_names") >= 0.5) or ("country" in hints and countries >= 0.6):
             return found("country", countries, f"{countries:.0%} of distinct values are countries")
         subs = share("subdivisions")
+        if "state" in hints:
+            subs += share("subdivision_codes")  # "IL", "BY": codes count only when the name says state
         if subs >= self.min_share or ("state" in hints and subs >= 0.5):
             return found("state", subs, f"{subs:.0%} of distinct values are states, provinces or regions (ISO 3166-2)")
         if "postcode" in hints and share("postcodes") >= self.min_share:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from governance.engine import engine_error
 from governance.errors import LakewardenError
+from retention.rules.risk import catalog_quasi_identifiers
 from governance.lake import list_tables, table_name
 from governance.retention_policy import LegalHold, RetentionPolicy, RetentionRule
 
@@ -67,6 +68,8 @@ class TablePlan:
     holds: list[str] = field(default_factory=list)
     blocked: str | None = None
     k: int | None = None
+    #: The quasi-identifiers the k-anonymity check used (from the rule, or from the catalog).
+    quasi: list[str] = field(default_factory=list)
     evidence: dict[str, Any] = field(default_factory=dict)
     #: Why the table could not be planned (unreadable table, engine error); None when it was planned.
     failed: str | None = None
@@ -287,7 +290,12 @@ def build_plan(
             df = spark.read.format("delta").load(path)
             if tp.anonymize:
                 rule = next(r for r in rules if r.name == tp.anonymize.rule)
-                missing = [c for c in list(rule.anonymize) + (rule.min_k.quasi if rule.min_k else []) if c not in df.columns]
+                quasi: list[str] = []
+                if rule.min_k is not None:
+                    quasi = (catalog_quasi_identifiers(settings, path, table=name) if rule.min_k.quasi == "catalog"
+                             else list(rule.min_k.quasi))
+                    tp.quasi = quasi
+                missing = [c for c in list(rule.anonymize) + quasi if c not in df.columns]
                 if missing:
                     tp.blocked = f"rule {rule.name}: column(s) {', '.join(missing)} not in the table"
                 tp.anonymize_columns = list(rule.anonymize)
@@ -332,11 +340,11 @@ def build_plan(
                         base = df.where(F.expr(f"NOT coalesce(({dele}), FALSE)")) if dele else df
                         marked = base.withColumn("__lw_anon", F.expr(f"coalesce(({anon}), FALSE)"))
                         out = anonymized_frame(marked, tp, policy, anon, salt="plan").where("__lw_anon").drop("__lw_anon")
-                        rep = k_anonymity(out, rule.min_k.quasi, threshold=rule.min_k.k, table=name)
+                        rep = k_anonymity(out, tp.quasi, threshold=rule.min_k.k, table=name)
                         tp.k = rep.k
                         if rep.k < rule.min_k.k:
                             tp.blocked = (f"rule {rule.name}: the anonymized table would be only {rep.k}-anonymous over "
-                                          f"{', '.join(rule.min_k.quasi)} (min_k {rule.min_k.k}; {rep.rows_below} row(s) in "
+                                          f"{', '.join(tp.quasi)} (min_k {rule.min_k.k}; {rep.rows_below} row(s) in "
                                           f"{rep.groups_below} small group(s))")
         except Exception as exc:  # noqa: BLE001 - one table never stops the others; the plan names the failure
             err = exc if isinstance(exc, LakewardenError) else engine_error(exc, table=name)

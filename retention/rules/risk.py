@@ -10,6 +10,8 @@ from governance.errors import ColumnNotFoundError, InputError
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
+    from governance.config import Settings
+
 
 @dataclass
 class KReport:
@@ -28,6 +30,25 @@ class KReport:
     def to_dict(self) -> dict[str, Any]:
         return {"quasi": self.quasi, "rows": self.rows, "groups": self.groups, "k": self.k, "threshold": self.threshold,
                 "groups_below": self.groups_below, "rows_below": self.rows_below, "smallest": self.smallest}
+
+
+def catalog_quasi_identifiers(settings: "Settings", table_path: str, *, table: str = "") -> list[str]:
+    """The columns ``classify`` reported as quasi-identifiers for the table at ``table_path``
+    (country, state, postcode, gender, birth year, occupation), in table order.
+
+    Reads the lake's catalog table.
+
+    Raises:
+        InputError: No column of the table is recorded as a quasi-identifier (not classified yet,
+            or none found): name them with ``--quasi`` / ``min_k.quasi``.
+    """
+    from governance.catalog import Catalog
+
+    cols = [c.column for c in Catalog(settings).effective_columns(table_path) if c.quasi_identifier]
+    if not cols:
+        raise InputError(f"{table or table_path}: the catalog records no quasi-identifier column; run "
+                         f"'lakewarden classify {table or table_path}' first, or list them (--quasi COL,COL or min_k.quasi)")
+    return cols
 
 
 def parse_quasi(text: str) -> list[str]:

@@ -282,3 +282,37 @@ def test_date_and_bucket_rules_on_protected_string_columns_null_the_protected_va
     amounts = spark.createDataFrame([("lw1:enc:x",), ("123.4",)], "amt string")
     bucket = AnonymizeAction.model_validate({"action": "bucket", "width": 10})
     assert [r[0] for r in amounts.select(expression("amt", StringType(), bucket, table="t")).collect()] == [None, "120.0"]
+
+
+def test_k_anonymity_takes_the_quasi_identifiers_classify_reported(spark: Any, demo_lake: Settings, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from jobs.cli import main
+
+    (Path(demo_lake.policy)).write_text("""
+retention:
+  rules:
+    - name: cust-k
+      match: {table: customers}
+      age: {column: created_at, older_than_days: 0}
+      action: anonymize
+      anonymize: {email: {action: "null"}}
+      min_k: {quasi: catalog, k: 5}
+""")
+    cfg = tmp_path / "lw.yaml"
+    cfg.write_text(json.dumps({"lake": {"root": demo_lake.lake.root}, "policy": demo_lake.policy, "audit": {"sink": "jsonl"},
+                               "classification": {"nlp": "no_op"}}))
+    # before any scan the catalog knows no quasi-identifier: a clear refusal, not a guess
+    assert main(["--config", str(cfg), "--quiet", "retention", "risk", "customers"]) == 4
+    assert "records no quasi-identifier" in capsys.readouterr().err
+    assert main(["--config", str(cfg), "--quiet", "classify", "customers"]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(cfg), "--quiet", "retention", "risk", "customers"]) == 0
+    out = capsys.readouterr().out
+    assert "state" in out and "postcode" in out and "k = " in out
+    settings = Settings.model_validate(json.loads(cfg.read_text()))
+    plan = build_plan(spark, settings, load_retention(settings), maintenance=DeltaRsMaintenance(), today=TODAY)
+    (cu,) = [t for t in plan.tables if t.table == "customers"]
+    assert {"state", "postcode"} <= set(cu.quasi) and "email" not in cu.quasi
+    assert cu.k is not None and (cu.blocked is None) == (cu.k >= 5)

@@ -26,6 +26,12 @@ def test_subdivisions_are_a_state_column() -> None:
     assert f is not None and f.label == "state"
 
 
+def test_state_codes_count_only_when_the_name_says_state() -> None:
+    codes = ["IL", "OR", "TX", "OH", "CO", "WI", "NC", "FL", "ID", "NY"]
+    assert profile(PROF, "st", codes) is None
+    assert profile(PROF, "state", codes, quasi_hints=frozenset({"state"})).label == "state"  # type: ignore[union-attr]
+
+
 def test_gender_words_of_several_languages_are_a_gender_column() -> None:
     f = profile(PROF, "x", ["M", "F", "male", "female", "weiblich", "žena", "homme"] * 3)
     assert f is not None and f.label == "gender"
