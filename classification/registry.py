@@ -25,6 +25,7 @@ from classification.profilers.person_names import PersonNameProfiler
 from classification.profilers.quasi_identifiers import QuasiIdentifierProfiler
 from classification.recognizers.base import LakewardenPatternRecognizer
 from classification.recognizers.contact.email_address import EmailAddressRecognizer
+from classification.recognizers.contact.intl_street_address import InternationalStreetAddressRecognizer
 from classification.recognizers.contact.ip_address import IpAddressRecognizer
 from classification.recognizers.contact.phone_number import PhoneNumberRecognizer
 from classification.recognizers.contact.street_address import StreetAddressRecognizer
@@ -58,6 +59,7 @@ BUILTIN: dict[str, type[LakewardenPatternRecognizer]] = {
     "phone_number": PhoneNumberRecognizer,
     "ip_address": IpAddressRecognizer,
     "street_address": StreetAddressRecognizer,
+    "intl_street_address": InternationalStreetAddressRecognizer,
 }
 
 #: Entities the spaCy model can provide (through Presidio's SpacyRecognizer).
