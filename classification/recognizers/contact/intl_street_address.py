@@ -22,8 +22,7 @@ that pattern needs.
 from __future__ import annotations
 
 import re as stdre
-from collections.abc import Callable, Iterable
-from typing import Literal
+from collections.abc import Iterable
 
 import regex as re
 
@@ -34,7 +33,8 @@ def _tree(words: Iterable[str], *, backward: bool = False) -> str:
     """A non-capturing alternation of literal ``words`` as a prefix tree.
 
     ``backward`` builds a suffix tree instead, for use inside a look-behind (matched right to
-    left). ``_tree(["ml", "mg", "kg"])`` is ``(?:kg|m(?:g|l))``.
+    left). ``_tree(["ml", "mg", "kg"])`` matches what ``(?:ml|mg|kg)`` matches, written
+    ``(?:(?:kg|m(?:g|l)))``.
     """
     root: dict[str, dict] = {}
     for w in set(words):
@@ -125,7 +125,8 @@ _UNIT = (
 _POSTCODE = (
     r"(?:[A-Z]{1,2}-)?(?:\d{2}-\d{3}|\d{4}-\d{3}|\d{3}\s\d{2}|\d{4}\s?(?-i:[A-Z]{2})" + _LE + r"|\d{4,5})"
 )
-_TAIL = _UNIT + r"(?:,?\s{1,3}" + _POSTCODE + r"\s{1,3}" + _CAPWORD + r")?"
+_POSTCODE_CITY = r"(?:,?\s{1,3}" + _POSTCODE + r"\s{1,3}" + _CAPWORD + r")?"
+_TAIL = _UNIT + _POSTCODE_CITY
 
 # Street-type words ------------------------------------------------------------------------------
 #: Endings of one-word street names, in any case: Hauptstraße, Lindenweg, Kalverstraat,
@@ -269,118 +270,94 @@ _G_PO_BOX = stdre.compile(
     r"box|post|apartado|apdo|caixa|cx|boîte|boite|casella|skrytka|skr|casilla|căsuța|casuta|poštovní|poštanski|"
     r"locked|private"
 )
-#: Every pattern needs a digit or Spanish "s/n" and a letter.
 _DIGIT = stdre.compile(r"\d")
-_LETTER = stdre.compile(r"[^\W\d_]")
-#: A letter, then at most 40 other non-digits, then a house number after a space, ".", ":" or "º".
-_NUMBER_AFTER_WORD = stdre.compile(r"[^\W\d_]\D{0,40}?[\s.:º°]\d")
+#: A letter, then at most 60 other non-digits, then a house number after a space, ".", ":" or "º".
+_NUMBER_AFTER_WORD = stdre.compile(r"[^\W\d_]\D{0,60}?[\s.:º°]\d")
 #: A house number (12, 12a, 10/A) followed by a comma or space and a letter.
 _NUMBER_BEFORE_WORD = stdre.compile(r"\d(?:/?[^\W\d_])?[,\s]{1,4}[^\W\d_]")
 _ASCII_WORDS = stdre.compile(r"[a-z]+")
 _LETTER_RUN = re.compile(r"[\p{L}\p{M}]+")
 
-#: What a pattern needs before its gate is asked: a number after a word, before one, or neither.
-_Needs = Literal["number after word", "number before word", "-"]
-#: gate(words, their 3-letter endings, lower-cased text, text) -> may the pattern match?
-_Gate = Callable[[frozenset[str], frozenset[str], str, str], bool]
-
-
-def _ends_with(words: frozenset[str], ends: frozenset[str], end3: frozenset[str], suffixes: tuple[str, ...]) -> bool:
-    return not ends.isdisjoint(end3) and any(w.endswith(suffixes) for w in words)
-
-
 # Patterns ---------------------------------------------------------------------------------------
-#: (name, regex, score, needs, gate), in the order of PATTERNS.
-_RULES: list[tuple[str, str, float, _Needs, _Gate]] = [
+#: (key, name, regex, score), in the order of PATTERNS; scan() gates them by key.
+_RULES: list[tuple[str, str, str, float]] = [
     (
+        "strong",
         "street word + number",  # Hauptstraße 5, Bahnhofstr. 12a, Kalverstraat 92, Drottninggatan 5
         _B + _STRONG_WORD + _SEP + _NUM + _TAIL,
         0.6,
-        "number after word",
-        lambda w, ends, low, t: _ends_with(w, ends, _G_STRONG_END3, _G_STRONG),
     ),
     (
+        "after",
         "name + street type + number",  # Lange Straße 5, Andrássy út 5, Atatürk Cad. No: 12
         _B + _CAPWORD + r"(?:\s{1,2}" + _ANYWORD + r"){0,3}?\s{1,2}(?:" + _tree(_AFTER_NAME_TYPES)
         + r"|(?<=s\s)" + _tree(_AFTER_GENITIVE) + r")" + _TYPE_END + _SEP + _NUM + _TAIL,
         0.6,
-        "number after word",
-        lambda w, ends, low, t: not _G_AFTER.isdisjoint(w),
     ),
     (
+        "before",
         "street type + name + number",  # Calle Mayor 3, Via Roma 10, ul. Marszałkowska 1, Rue de la Loi 16
         _B + r"(?:" + _tree(_BEFORE_NAME_TYPES) + r"|" + _BEFORE_NAME_SPECIAL + r")" + _TYPE_END + r"\s{0,3}"
         + _NAME + _SEP + _NUM + _TAIL,
         0.6,
-        "number after word",
-        lambda w, ends, low, t: not _G_BEFORE.isdisjoint(w) or _G_BEFORE_GLUED.search(low) is not None,
     ),
     (
+        "french",
         "number + street type + name",  # 12 rue de la Paix, 5 bis avenue Foch, 2 place de la Concorde
         _B + _NUM + r",?\s{1,3}(?:" + _tree(_FRENCH_TYPES) + _TYPE_END + r"\s{1,3}(?:" + _NAME_ARTICLE + r"|" + _NAME
         + r")|" + _tree(_FRENCH_AMBIGUOUS_ARTICLE) + _TYPE_END + r"\s{1,3}" + _NAME_ARTICLE
         + r"|(?-i:" + _tree(_FRENCH_AMBIGUOUS) + r")" + _TYPE_END + r"\s{1,3}" + _NAME + r")" + _TAIL,
         0.6,
-        "number before word",
-        lambda w, ends, low, t: not _G_FRENCH.isdisjoint(w),
     ),
     (
+        "weak",
         "capitalised street word + number",  # Kaiserring 5, Mannerheimintie 5, Kirkegate 3
         _B + _WEAK_WORD + _SEP + r"(?!(?:19|20)\d\d" + _E + r")" + _NUM + _TAIL,
         0.5,
-        "number after word",
-        lambda w, ends, low, t: _ends_with(w, ends, _G_WEAK_END3, _G_WEAK),
     ),
     (
+        "ambiguous",
         "place or route + name + number",  # Place Bellecour 3, Route de Lausanne 12
         _B + _tree(_AMBIGUOUS_BEFORE) + _LE + r"\s{1,3}(?:" + _NAME_ARTICLE + r"|" + _CAPWORD + r")" + _SEP + _NUM
         + _TAIL,
         0.5,
-        "number after word",
-        lambda w, ends, low, t: not _G_AMBIGUOUS.isdisjoint(w),
     ),
     (
+        "de_prep",
         "German preposition + name + number",  # Am Markt 3, An der Alster 5, Unter den Linden 77
         _B + _DE_PREP + r"\s{1,2}(?!" + _DE_NOT_STREET + r")(?=" + _CAP + r")" + _WCH + r"{2,31}+"
         + r"(?:\s{1,2}" + _CAPWORD + r"){0,2}" + _SEP + _NUM + _ADDR_END + _TAIL,
         0.5,
-        "number after word",
-        lambda w, ends, low, t: not _G_DE_PREP.isdisjoint(w),
     ),
     (
+        "hu_u",
         "name + Hungarian u. + number",  # Fő u. 1, Kossuth u. 12, 1055 Budapest
         _B + _CAPWORD + r"(?:\s{1,2}" + _ANYWORD + r"){0,3}?\s{1,2}u\." + _SEP + _NUM + _ADDR_END + _TAIL,
         0.5,
-        "number after word",
-        lambda w, ends, low, t: "u" in w,
     ),
     (
+        "japan",
         "Japanese block number",  # 1-2-3 Chiyoda-ku, Shibuya-ku 2-21-1
         _B + r"(?:" + _JP_BLOCK + r",?\s{1,2}" + _JP_PLACE + r"|" + _JP_PLACE + r",?\s{1,2}" + _JP_BLOCK + _E + r")",
         0.5,
-        "-",
-        lambda w, ends, low, t: not _G_JAPAN.isdisjoint(w),
     ),
     (
+        "po_box",
         "post-office box",  # P.O. Box 255, Postfach 1234, Apartado de Correos 5, Caixa Postal 55
-        _B + r"(?:" + _PO_BOX + r")" + _BOX_NUM,
+        _B + r"(?:" + _PO_BOX + r")" + _BOX_NUM + _POSTCODE_CITY,
         0.5,
-        "-",
-        lambda w, ends, low, t: _G_PO_BOX.search(low) is not None,
     ),
     (
+        "bp",
         "boite postale abbreviation",  # BP 12, B.P. 1234 (not "BP 120/80")
         _B + r"(?-i:B\.?\s?P\.?)\s?\d{1,5}+(?![\d/]|[.,:\-]\d|\s?(?:mmhg|bpm))",
         0.4,
-        "-",
-        lambda w, ends, low, t: "B" in t and "P" in t,
     ),
     (
+        "box",
         "bare box number",  # Box 123: an address only with context (a column named address)
         _B + r"(?<!p\.?\s?o\.?\s?)box\s?(?:n[oº]\.?\s?|#\s?)?\d{1,6}+(?![\d/]|[.,]\d)",
         0.1,
-        "-",
-        lambda w, ends, low, t: "box" in low,
     ),
 ]
 
@@ -395,7 +372,7 @@ class InternationalStreetAddressRecognizer(LakewardenPatternRecognizer):
     """
 
     ENTITY = "STREET_ADDRESS"
-    PATTERNS = [(name, rx, score) for name, rx, score, _, _ in _RULES]
+    PATTERNS = [(name, rx, score) for _, name, rx, score in _RULES]
     CONTEXT = [
         "address", "addr", "street", "adresse", "anschrift", "strasse", "wohnort", "adres", "adress", "adresa",
         "direccion", "domicilio", "calle", "endereco", "morada", "indirizzo", "ulica", "osoite", "cim", "adresi",
@@ -423,23 +400,44 @@ class InternationalStreetAddressRecognizer(LakewardenPatternRecognizer):
         return list(best.values())
 
 
+_RULE = {key: i for i, (key, _, _, _) in enumerate(_RULES)}
+
+
 def _rules_to_run(text: str) -> list[int]:
     """Indexes of the patterns that may match ``text`` (see "Cheap gates")."""
     low = text.lower()
-    if (_DIGIT.search(text) is None and "s/n" not in low) or _LETTER.search(text) is None:
-        return []
-    after = "s/n" in low or _NUMBER_AFTER_WORD.search(text) is not None
-    before = _NUMBER_BEFORE_WORD.search(text) is not None
-    words: frozenset[str] = frozenset()
-    ends: frozenset[str] = frozenset()
-    if after or before or "-" in text:
+    after = _NUMBER_AFTER_WORD.search(text) is not None or "s/n" in low
+    before = _NUMBER_BEFORE_WORD.search(text) is not None or "s/n" in low
+    todo = []
+    if after or before:
         # letter runs of the lower-cased text; the standard re module is exact for ASCII
         words = frozenset(_ASCII_WORDS.findall(low) if low.isascii() else _LETTER_RUN.findall(low))
-        ends = frozenset({w[-3:] for w in words})
-    todo = []
-    for i, (_, _, _, needs, gate) in enumerate(_RULES):
-        if needs == "number after word" and not after or needs == "number before word" and not before:
-            continue
-        if gate(words, ends, low, text):
-            todo.append(i)
+        ends = {w[-3:] for w in words}
+        if after:
+            if not ends.isdisjoint(_G_STRONG_END3) and any(w.endswith(_G_STRONG) for w in words):
+                todo.append(_RULE["strong"])
+            if not words.isdisjoint(_G_AFTER):
+                todo.append(_RULE["after"])
+            if not words.isdisjoint(_G_BEFORE) or _G_BEFORE_GLUED.search(low) is not None:
+                todo.append(_RULE["before"])
+            if not ends.isdisjoint(_G_WEAK_END3) and any(w.endswith(_G_WEAK) for w in words):
+                todo.append(_RULE["weak"])
+            if not words.isdisjoint(_G_AMBIGUOUS):
+                todo.append(_RULE["ambiguous"])
+            if not words.isdisjoint(_G_DE_PREP):
+                todo.append(_RULE["de_prep"])
+            if "u" in words:
+                todo.append(_RULE["hu_u"])
+        if before and not words.isdisjoint(_G_FRENCH):
+            todo.append(_RULE["french"])
+        if not words.isdisjoint(_G_JAPAN):
+            todo.append(_RULE["japan"])
+    elif _DIGIT.search(text) is None:
+        return todo
+    if _G_PO_BOX.search(low) is not None:
+        todo.append(_RULE["po_box"])
+    if "B" in text and "P" in text:
+        todo.append(_RULE["bp"])
+    if "box" in low:
+        todo.append(_RULE["box"])
     return todo
