@@ -15,7 +15,8 @@ HELP = "generate the synthetic bank lake under demo-lake/ and run the whole life
 DESCRIPTION = (
     "Generates a realistic synthetic retail bank (customers, accounts, cards, transactions with free-text "
     "memos, support tickets; about 1M rows by default) as Delta tables, then runs every lifecycle step: "
-    "classification, report, protection plan, usage, retention plan, an erasure request, audit verification. "
+    "classification, report, protection (customers; transactions memos span by span), usage, retention, an "
+    "erasure request, audit verification. "
     "Reports land in <lake>/reports/."
 )
 
@@ -96,6 +97,11 @@ def _steps(ctx: JobContext, root: Path, reports: Path) -> list[tuple[str, Callab
         ("retention plan", cli("retention", "plan", "--json", str(reports / "retention-plan.json"))),
         ("retention apply", cli("retention", "apply", "--apply")),
         ("usage report after retention", cli("usage", "report", "--json", str(reports / "usage-after-retention.json"))),
+        # Free text, span by span: after retention nulled the memos older than 90 days, so Presidio reads
+        # only the memos the lake keeps; names and phone numbers become tokens, the other words stay.
+        ("protect transactions memo (span by span)", cli("protect", "transactions", "--apply", "--purge-history")),
+        ("reveal memos (audited)", cli("reveal", "transactions", "--columns", "memo", "--where", "memo LIKE 'lw1:spn:%'",
+                                       "--limit", "3", "--reason", "demo: show that span tokens reveal the exact memo")),
         ("erase request (demo subject)", lambda: main(["erase", *lake, "request", "--subject", *subject])),
         ("erase run", cli("erase", "run", "--all-due", "--apply")),
         ("erase verify", lambda: _verify_receipts(root)),

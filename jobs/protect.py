@@ -13,17 +13,20 @@ from governance.keys.base import NoKeyAccess
 from governance.keys.manager import KeyManager, key_tables, open_provider
 from governance.lake import locate_table
 from governance.policy import load_policy
-from governance.protection.apply import ProtectResult, apply_plan
+from governance.protection.apply import ProtectResult, apply_plan, check_span_detector
 from governance.protection.history import purge_plaintext_history
 from governance.protection.plan import ProtectPlan, build_plan
 from governance.retry import with_conflict_retries
+from jobs._spans import PresidioSpanDetector
 
 HELP = "protect sensitive columns of a table by policy (dry-run plan unless --apply)"
 DESCRIPTION = (
     "Plans, and with --apply performs, the protection of a Delta table's sensitive columns as "
-    "conf/policy.yaml says (tokenize, encrypt, encrypt_per_subject, hash, mask, drop, keep). The "
-    "table is rewritten in ONE verified Delta commit; nulls stay null, other columns are untouched, "
-    "already protected values are never protected twice. Runs as the 'protector' key role.\n\n"
+    "conf/policy.yaml says (tokenize, encrypt, encrypt_per_subject, hash, mask, protect_spans, drop, keep). "
+    "The table is rewritten in ONE verified Delta commit; nulls stay null, other columns are untouched, "
+    "already protected values are never protected twice. protect_spans (free text: memos, notes) "
+    "protects only the entity spans Presidio finds in each value and keeps the other words. Runs as "
+    "the 'protector' key role.\n\n"
     "--purge-history then removes what older versions still hold (their data files and the "
     "_delta_log statistics and predicates): time travel to versions before the protected one is lost."
 )
@@ -63,6 +66,7 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
     with table_lock(settings, path, job="protect") if args.apply else contextlib.nullcontext():
         with ctx.progress.task("plan protection"):
             plan = build_plan(ctx.spark, settings, policy, path, keys=readonly)
+        detector = _span_detector(settings, plan)
         print_plan(ctx, plan)
         if not args.apply:
             ctx.out.print(f"dry run: {len(plan.work)} column(s) would change; nothing was written. Rerun with --apply.")
@@ -70,11 +74,30 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
                 report = purge_plaintext_history(ctx.maintenance, path, dry_run=True)
                 ctx.out.print("with --apply, --purge-history would then: " + report.statement())
             return 0
-        return _apply(ctx, args, settings, policy, path, plan, readonly, tables)
+        return _apply(ctx, args, settings, policy, path, plan, readonly, tables, detector)
+
+
+def _span_detector(settings: Any, plan: ProtectPlan) -> PresidioSpanDetector | None:
+    """The entity detector of ``protect_spans`` columns (None when the plan has none), checked against the plan.
+
+    Raises:
+        PolicyError: A rule names an entity the detector cannot find.
+        ConfigError: A bad recognizer file, or the spaCy model missing.
+    """
+    spans = [c for c in plan.work if c.action == "protect_spans"]
+    if not spans:
+        return None
+    detector = PresidioSpanDetector.from_settings(settings)
+    check_span_detector(plan, detector)
+    missing = sorted({"PERSON", "LOCATION"} - detector.supported_entities())
+    if missing and any(c.rule.entities is None for c in spans):
+        plan.notes.append(f"classification.nlp is {settings.classification.nlp}: {', '.join(missing)} cannot be found in "
+                          "free text on this tier (set classification.nlp: spacy_small)")
+    return detector
 
 
 def _apply(ctx: JobContext, args: argparse.Namespace, settings: Any, policy: Any, path: str, plan: ProtectPlan,
-           readonly: KeyManager, tables: Any) -> int:
+           readonly: KeyManager, tables: Any, detector: PresidioSpanDetector | None) -> int:
     work = plan.work
     if work:
         km = KeyManager(open_provider(settings, "protector"), tables)
@@ -84,7 +107,8 @@ def _apply(ctx: JobContext, args: argparse.Namespace, settings: Any, policy: Any
             def attempt() -> ProtectResult:
                 # a retry re-reads the table: another writer changed the files the last attempt read
                 p = first.pop() if first else build_plan(ctx.spark, settings, policy, path, keys=readonly)
-                return apply_plan(ctx.spark, p, km, description=f"protect {len(p.work)} column(s)")
+                d = detector if detector is not None else _span_detector(settings, p)
+                return apply_plan(ctx.spark, p, km, description=f"protect {len(p.work)} column(s)", detector=d)
 
             with ctx.progress.task("protect", total=len(work)) as t:
                 result = with_conflict_retries(attempt, what=f"protect {path}", attempts=settings.engine.commit_attempts)

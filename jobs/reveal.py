@@ -15,8 +15,8 @@ from governance.protection.reveal import reveal
 
 HELP = "reveal protected columns as plaintext (revealer role; --reason required; audited)"
 DESCRIPTION = (
-    "Decrypts tokenized, encrypted and per-subject encrypted columns for the rows matching --where, "
-    "casting each back to its original type. Only the 'revealer' key role can unwrap the keys: the "
+    "Decrypts tokenized, encrypted and per-subject encrypted columns, and free text protected span by span "
+    "(its exact original text), for the rows matching --where, casting each back to its original type. Only the 'revealer' key role can unwrap the keys: the "
     "key server refuses every other role. Each run writes an audit entry naming who, which table and "
     "columns, how many rows, and the reason. Values whose subject key was destroyed stay NULL."
 )

@@ -18,6 +18,7 @@ from governance.errors import InputError, PolicyError
 from governance.keys.manager import KeyManager
 from governance.protection.codec import PROTECTED_RE, type_code
 from governance.protection.plan import ColumnPlan, ProtectPlan
+from governance.protection.spans import SpanDetector, SpanTransform
 from governance.protection.spark import as_text, udf1, udf2
 from governance.protection.transforms import (
     EncryptTransform,
@@ -95,15 +96,44 @@ def _subject_identities(spark: "SparkSession", df: "DataFrame", plan: ProtectPla
     return ident
 
 
-def apply_plan(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, *, description: str = "") -> ProtectResult:
-    """Rewrite the table with every planned column protected, in one verified commit.
+def check_span_detector(plan: ProtectPlan, detector: SpanDetector | None) -> None:
+    """Refuse a plan with ``protect_spans`` columns that the detector cannot serve (before any key or write).
 
     Raises:
+        PolicyError: No detector, or a rule names an entity the detector cannot find.
+    """
+    spans = [c for c in plan.work if c.action == "protect_spans"]
+    if not spans:
+        return
+    if detector is None:
+        raise PolicyError(f"table {plan.table}: column(s) {', '.join(c.column for c in spans)} use protect_spans, "
+                          "which needs an entity detector (run it through the protect job)")
+    supported = detector.supported_entities()
+    for c in spans:
+        missing = sorted(e for e in (c.rule.entities or []) if e not in supported)
+        if missing:
+            raise PolicyError(
+                f"table {plan.table}: column {c.column!r} (protect_spans) asks for {', '.join(missing)}, which the entity "
+                f"detector cannot find (it finds {', '.join(sorted(supported)) or 'nothing'}); PERSON and LOCATION need "
+                "classification.nlp: spacy_small, custom entities need a recognizer in conf/recognizers.yaml"
+            )
+
+
+def apply_plan(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, *, description: str = "",
+               detector: SpanDetector | None = None) -> ProtectResult:
+    """Rewrite the table with every planned column protected, in one verified commit.
+
+    Args:
+        detector: Finds entity spans for ``protect_spans`` columns (shipped to the executors).
+
+    Raises:
+        PolicyError: A ``protect_spans`` column and no detector able to serve it (before any key is touched).
         KeyServerUnavailableError, AccessDeniedError, AuthenticationError: before any commit.
         DataSafetyError: the commit did not verify; the table was restored.
     """
     from pyspark.sql import functions as F
 
+    check_span_detector(plan, detector)
     df = spark.read.format("delta").option("versionAsOf", plan.version).load(plan.table)
     work = plan.work
     keys: dict[str, str] = {}
@@ -114,6 +144,8 @@ def apply_plan(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, *, desc
         if c.action in ("tokenize", "hash") and c.domain:
             kind = "tok" if c.action == "tokenize" else "hsh"
             domain_refs.add((kind, c.domain, km.ensure_domain_key(c.domain, kind)))  # type: ignore[arg-type]
+        elif c.action == "protect_spans" and c.rule.operator == "token" and c.domain:
+            domain_refs.add(("tok", c.domain, km.ensure_domain_key(c.domain, "tok")))
     unwrapped = km.domain_keys(domain_refs)  # type: ignore[arg-type]
     per_subject = [c for c in work if c.action == "encrypt_per_subject"]
     subject_keys: dict[str, tuple[str, bytes]] = {}
@@ -147,6 +179,18 @@ def apply_plan(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, *, desc
             r = c.rule
             transforms[c.column] = MaskTransform(r.keep_first, r.keep_last, r.mask_char, code)
             keys[c.column] = "-"
+        elif c.action == "protect_spans":
+            r = c.rule
+            entities = tuple(r.entities) if r.entities else None
+            token = None
+            if r.operator == "token":
+                assert c.domain is not None
+                ref = next(x for x in domain_refs if x[0] == "tok" and x[1] == c.domain)
+                token = TokenTransform(c.domain, ref[2], unwrapped[ref], code)
+                keys[c.column] = f"spn:{c.domain}:{ref[2]}"
+            else:
+                keys[c.column] = "-"
+            transforms[c.column] = SpanTransform(r.operator, detector, entities=entities, token=token, mask_char=r.mask_char)
     # 2. one rewrite: per-subject columns first, while the subject column still holds its input.
     ordered = per_subject + [c for c in work if c.action != "encrypt_per_subject"]
     out = _protected(df, plan, ordered, transforms)

@@ -18,6 +18,7 @@ from governance.keys.manager import KeyManager
 from governance.lake import require_delta
 from governance.policy import Action, ColumnRule, ProtectionPolicy, TableRule
 from governance.protection.codec import type_code
+from governance.protection.spans import MIN_SPAN_SCORE
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -25,12 +26,35 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CatalogLabel:
-    """The part of a catalog column the planner uses."""
+    """The part of a catalog column the planner uses.
+
+    ``free_text`` says the classifier found the column to be free text (memos, notes); then
+    ``free_text_entities`` holds ``(entity, share of rows mentioning it)`` pairs.
+    """
 
     column: str
     entity: str | None
     sensitivity: str
     reviewed: bool
+    free_text: bool = False
+    free_text_entities: tuple[tuple[str, float], ...] = ()
+
+
+def _free_text_of(evidence: Any) -> tuple[bool, tuple[tuple[str, float], ...]]:
+    """``(free text?, (entity, share) pairs)`` from a catalog column's evidence (tolerant of odd shapes)."""
+    if not isinstance(evidence, dict) or not evidence.get("free_text"):  # as CatalogColumn.free_text reads it
+        return False, ()
+    raw = evidence.get("free_text_entities")
+    pairs: list[tuple[str, float]] = []
+    if isinstance(raw, dict):
+        for k, v in raw.items():
+            try:
+                share = float(v)
+            except (TypeError, ValueError):
+                continue
+            if isinstance(k, str) and share > 0:
+                pairs.append((k, share))
+    return True, tuple(sorted(pairs, key=lambda p: (-p[1], p[0])))
 
 
 def catalog_labels(settings: Settings, table_path: str) -> list[CatalogLabel]:
@@ -46,10 +70,14 @@ def catalog_labels(settings: Settings, table_path: str) -> list[CatalogLabel]:
         cols = Catalog(settings).effective_columns(table_path)
     except (TableNotFoundError, NotADeltaTableError):
         return []
-    return [
-        CatalogLabel(column=c.column, entity=c.entity, sensitivity=str(c.sensitivity), reviewed=bool(c.reviewed))
-        for c in cols
-    ]
+    out = []
+    for c in cols:
+        free, shares = _free_text_of(c.evidence)
+        if c.review_decision == "not_personal":
+            free, shares = False, ()  # a reviewer said nothing personal is in it
+        out.append(CatalogLabel(column=c.column, entity=c.entity, sensitivity=str(c.sensitivity), reviewed=bool(c.reviewed),
+                                free_text=free, free_text_entities=shares))
+    return out
 
 
 def table_rule(policy: ProtectionPolicy, table_path: str) -> TableRule | None:
@@ -74,7 +102,11 @@ def resolve_rules(
     columns: list[str],
     labels: list[CatalogLabel],
 ) -> tuple[list[ResolvedRule], str | None, list[str]]:
-    """Pick the rule of every column: table rule, then entity, then sensitivity tier.
+    """Pick the rule of every column: table rule, then free text, then entity, then sensitivity tier.
+
+    A column the catalog marks as free text that mentions entities gets the policy's
+    ``free_text`` rule (default ``protect_spans``/``token``) instead of its entity rule:
+    tokenizing a whole memo would destroy it.
 
     Returns:
         (rules in table column order, subject column, notes about ignored catalog labels).
@@ -113,6 +145,11 @@ def resolve_rules(
             continue
         label = by_col.get(col)
         if label is None:
+            continue
+        if label.free_text and (label.entity or label.free_text_entities):
+            shares = ", ".join(f"{e} {share:.0%}" for e, share in label.free_text_entities) or str(label.entity)
+            how = "reviewed" if label.reviewed else "unreviewed"
+            out.append(ResolvedRule(col, policy.free_text_rule(), f"free text: {shares} ({how})"))
             continue
         if label.entity and label.entity in policy.entities:
             how = "reviewed" if label.reviewed else "unreviewed"
@@ -183,7 +220,12 @@ class ProtectPlan:
         ]
 
 
-def _key_label(km: KeyManager | None, action: str, domain: str) -> str:
+def _key_label(km: KeyManager | None, action: str, domain: str, rule: ColumnRule | None = None) -> str:
+    if action == "protect_spans":
+        if rule is None or rule.operator != "token":
+            return f"- (spans: {rule.operator if rule else 'token'})"
+        v = km.latest_version(domain, "tok") if km is not None else None
+        return f"tok {domain} v{v} (spans)" if v is not None else f"tok {domain} v1 (new, spans)"
     if action in ("tokenize", "hash"):
         kind = "tok" if action == "tokenize" else "hsh"
         v = km.latest_version(domain, kind) if km is not None else None  # type: ignore[arg-type]
@@ -241,10 +283,16 @@ def build_plan(
                 type_code(types[r.column])
             except Exception:
                 raise PolicyError(f"table {table_path}: column {r.column!r} has type {types[r.column]}, which cannot be protected") from None
-        domain = policy.domain_of(r.rule) if r.rule.action in ("tokenize", "hash", "encrypt") else None
+        if r.rule.action == "protect_spans" and types[r.column] != "string":
+            raise PolicyError(
+                f"table {table_path}: column {r.column!r} has type {types[r.column]}; protect_spans protects the entities "
+                f"inside free text and needs a string column (use tokenize or encrypt for this column)"
+            )
+        spans_key = r.rule.action == "protect_spans" and r.rule.operator == "token"
+        domain = policy.domain_of(r.rule) if r.rule.action in ("tokenize", "hash", "encrypt") or spans_key else None
         plans.append(
             ColumnPlan(r.column, r.rule.action, r.source, types[r.column], r.rule, domain=domain,
-                       key=_key_label(keys, r.rule.action, domain or ""), status="drop" if r.rule.action == "drop" else "protect")
+                       key=_key_label(keys, r.rule.action, domain or "", r.rule), status="drop" if r.rule.action == "drop" else "protect")
         )
     from pyspark.sql.types import ArrayType, MapType, StructType
 
@@ -256,6 +304,11 @@ def build_plan(
         aggs.append(F.count(c).alias(f"nn{i}"))
         if p.spark_type == "string":
             aggs.append(F.sum(F.when(c.startswith("lw1:"), 1).otherwise(0)).alias(f"pp{i}"))
+    for p in plans:
+        if p.action == "protect_spans" and p.status == "protect":
+            what = ", ".join(p.rule.entities) if p.rule.entities else "every entity the detector finds"
+            notes.append(f"column {p.column!r}: only entity spans ({what}, score >= {MIN_SPAN_SCORE}) are protected "
+                         f"({p.rule.operator}); values in which none is found stay as they are")
     row = df.agg(*aggs).collect()[0]
     for i, p in enumerate(plans):
         p.non_null = int(row[f"nn{i}"])

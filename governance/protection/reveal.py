@@ -2,7 +2,8 @@
 
 Reveal reads the rows matching a filter, unwraps exactly the keys those rows need (through
 the key provider, so the server enforces the revealer role), decrypts on the engine and
-casts each column back to its recorded original type. Values whose subject key was destroyed
+casts each column back to its recorded original type. Free text protected span by span
+(``lw1:spn:``) comes back as the exact original text: every span token in it is detokenized. Values whose subject key was destroyed
 come back NULL and are counted as ``shredded``; hashes and masks are irreversible.
 
 Touches: reads the table and the key tables; ``reencrypt_table`` rewrites the table (one
@@ -64,7 +65,7 @@ def _keys_for(km: KeyManager, stats: dict[str, list[PrefixCount]]) -> tuple[dict
     sub_ids: set[str] = set()
     for items in stats.values():
         for p in items:
-            if p.kind == "tok":
+            if p.kind in ("tok", "spn"):  # span-protected text holds tokens of its head's key
                 d, v = split_domain_ref(p.keyref)
                 tok_refs.add(("tok", d, v))
             elif p.kind == "enc":
@@ -206,14 +207,14 @@ def reencrypt_table(spark: "SparkSession", km: KeyManager, table: str, *, dry_ru
     latest: dict[str, int] = {}
     for items in stats.values():
         for p in items:
-            if p.kind == "tok":
+            if p.kind in ("tok", "spn"):
                 d, _ = split_domain_ref(p.keyref)
                 lv = km.latest_version(d, "tok")
                 if lv is not None:
                     latest[d] = lv
     cols: list[ReencryptColumn] = []
     for name, items in stats.items():
-        tok = sum(p.count for p in items if p.kind == "tok" and split_domain_ref(p.keyref)[1] < latest.get(split_domain_ref(p.keyref)[0], 0))
+        tok = sum(p.count for p in items if p.kind in ("tok", "spn") and split_domain_ref(p.keyref)[1] < latest.get(split_domain_ref(p.keyref)[0], 0))
         enc = sum(p.count for p in items if p.kind == "enc")
         rest = sum(p.count for p in items) - tok - enc
         if tok or enc:

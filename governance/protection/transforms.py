@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESSIV
 
-from governance.protection.codec import PROTECTED_RE, format_value, split_domain_ref
+from governance.errors import InputError
+from governance.protection.codec import PROTECTED_RE, decode_spans, format_value, map_span_tokens, split_domain_ref
 
 NONCE_BYTES = 12
 
@@ -99,6 +100,10 @@ class TokenTransform(_Secret):
                 seen[v] = t
             append(t)
         return out
+
+    def token_of(self, value: str) -> str:
+        """The token of one value, even one that looks protected already (a span of free text)."""
+        return self._head + base64.urlsafe_b64encode(self._siv.encrypt(value.encode(), self._aad)).rstrip(b"=").decode("ascii")
 
 
 @dataclass(repr=False)
@@ -217,7 +222,11 @@ class RevealCounts:
 
 @dataclass(repr=False)
 class Revealer(_Secret):
-    """Turns ``tok``/``enc``/``sub`` values back into the engine's string form of the original value.
+    """Turns ``tok``/``enc``/``sub``/``spn`` values back into the engine's string form of the original value.
+
+    A ``spn`` value (free text protected span by span) comes back as the original text: every
+    span token in it is detokenized, and a value with any span that cannot be comes back ``None``
+    (counted as ``failed``), never as partly revealed text.
 
     Values whose subject key was destroyed (crypto-shredded) come back as ``None`` and are
     counted as ``shredded``; hashes and masks are irreversible and come back as ``None``.
@@ -263,6 +272,12 @@ class Revealer(_Secret):
             if kind == "tok":
                 domain, _v = split_domain_ref(keyref)
                 text = self._siv_for(keyref).decrypt(b64d(payload), [token_aad(domain)])
+            elif kind == "spn":
+                try:
+                    text = decode_spans(payload, self._detokenize).encode()
+                except InputError:  # a damaged value or span token: unreadable, like a bad tag
+                    self.counts.failed += 1
+                    return None
             elif kind in ("enc", "sub"):
                 gcm = self._gcm_for(keyref, self.enc_keys if kind == "enc" else self.subject_keys)
                 if gcm is None:
@@ -281,6 +296,12 @@ class Revealer(_Secret):
             return None
         self.counts.revealed += 1
         return text.decode()
+
+    def _detokenize(self, token: str) -> str:
+        """The plaintext of one ``lw1:tok`` token (inside a ``spn`` value); raises when it cannot."""
+        _, _kind, keyref, _code, payload = token.split(":", 4)
+        domain, _v = split_domain_ref(keyref)
+        return self._siv_for(keyref).decrypt(b64d(payload), [token_aad(domain)]).decode()
 
     def apply(self, values: Sequence[str | None]) -> list[str | None]:
         return [self.reveal_one(v) for v in values]
@@ -321,6 +342,27 @@ class Reencryptor(_Secret):
             if t is None:
                 t = self._tok[(domain, code)] = TokenTransform(domain, latest[0], latest[1], code)
             return t.apply([plain])[0] or v
+        if kind == "spn":
+            domain, version = split_domain_ref(keyref)
+            latest = self.latest_tok.get(domain)
+            if latest is None or version >= latest[0]:
+                return v
+            t = self._tok.get((domain, "s"))
+            if t is None:
+                t = self._tok[(domain, "s")] = TokenTransform(domain, latest[0], latest[1], "s")
+            tt = t
+
+            def rekey(token: str) -> str:
+                try:
+                    return tt.token_of(self.revealer._detokenize(token))
+                except (InvalidTag, ValueError, KeyError, InputError):
+                    raise ValueError(f"a span token of domain {domain} version {version} could not be decrypted") from None
+
+            try:
+                body = map_span_tokens(_payload, rekey)
+            except InputError:
+                raise ValueError(f"a span-protected value of domain {domain} version {version} is damaged") from None
+            return format_value("spn", f"{domain}.{latest[0]}", code, body)
         if kind == "enc" and self.new_enc is not None and keyref != self.new_enc[0]:
             plain = self.revealer.reveal_one(v)
             if plain is None:

@@ -105,6 +105,45 @@ def test_fuzz_a_tampered_token_or_ciphertext_never_reveals_other_plaintext(plain
         assert got is None or got == tampered or got == plain, "a tampered value revealed other plaintext"
 
 
+_SPAN_ATOMS = st.sampled_from(["\u27e6", "\u27e7", "lw1:tok:pii.1:s:", "lw1:tok:pii.x:s:", "AAAA", ":", " ", "Anna", "-", "_"])
+
+
+@FUZZ
+@given(st.lists(st.one_of(st.text(max_size=8), _SPAN_ATOMS), max_size=30).map("".join), st.integers(min_value=0, max_value=300),
+       st.text(max_size=3))
+def test_fuzz_a_tampered_span_protected_value_never_reveals_other_plaintext(text: str, pos: int, junk: str) -> None:
+    from governance.protection.spans import Span, SpanTransform
+    from governance.protection.transforms import Revealer, TokenTransform
+
+    class _Every:  # the whole text is one span, and so is its first word
+        def detect(self, texts: list[str], *, entities: object) -> list[list[Span]]:
+            return [[Span("PERSON", 0, len(t), 0.9), Span("LOCATION", 0, max(1, t.find(" ")), 0.5)] for t in texts]
+
+    from governance.protection.codec import is_protected
+
+    value = SpanTransform("token", _Every(), token=TokenTransform("pii", 1, _KEY, "s")).apply([text])[0]
+    if is_protected(text) or not text.strip():
+        assert value == text  # already protected, or nothing to look at: left as it is
+        return
+    assert value is not None and value.startswith("lw1:spn:pii.1:s:")
+    rv = Revealer({"pii.1": _KEY}, {}, {})
+    assert rv.reveal_one(value) == text
+    i = pos % max(1, len(value))
+    tampered = value[:i] + junk + value[i + 1:]
+    got = rv.reveal_one(tampered)
+    if got is None or got == text or got == tampered:
+        return  # failed, still this text, or no longer protected and passed through as is
+    # otherwise the tampered text around its tokens came back, and each token only as a piece of this text
+    import re
+
+    from governance.protection.codec import decode_spans
+
+    marker = next(c for c in "\x00\x01\uffff\ufffe" if c not in tampered and c not in text)
+    parts = decode_spans(tampered.split(":", 4)[4], lambda t: marker).split(marker)
+    m = re.fullmatch("(.*?)".join(map(re.escape, parts)), got, re.S)
+    assert m is not None and all(g in text for g in m.groups()), "a tampered span value revealed other plaintext"
+
+
 @FUZZ
 @given(st.text(max_size=120))
 def test_fuzz_the_protected_value_codec_parses_or_refuses_by_name(text: str) -> None:
