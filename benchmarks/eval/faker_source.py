@@ -1,0 +1,185 @@
+"""Evaluation tables from Faker's locale data (https://github.com/joke2k/faker, MIT).
+
+Every value comes from Faker; the table layouts and column names are ours, chosen to look like
+real exports (foreign or opaque names next to telling ones).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+import pyarrow as pa
+
+from benchmarks.eval.labels import EvalTable, Kind, build_table, with_name
+from benchmarks.eval.words import faker_words
+
+DOB_FROM, DOB_TO = date(1935, 1, 1), date(2007, 12, 31)
+EVENTS_FROM, EVENTS_TO = datetime(2023, 1, 1), datetime(2025, 12, 31)
+
+
+@lru_cache(maxsize=None)
+def faker_for(locale: str) -> Any:
+    from faker import Faker
+
+    f = Faker(locale)
+    for p in f.providers:
+        # it_IT builds its city list from a set: its order (so the cities drawn) follows PYTHONHASHSEED
+        if type(p).__module__ == "faker.providers.address.it_IT" and isinstance(getattr(p, "cities", None), list):
+            p.cities = sorted(p.cities)
+    return f
+
+
+def seeded(locales: tuple[str, ...], seed: int) -> list[Any]:
+    """One Faker per locale, each re-seeded (so a table never depends on another's draws)."""
+    out = []
+    for i, loc in enumerate(locales):
+        f = faker_for(loc)
+        f.seed_instance(seed * 1009 + i)
+        out.append(f)
+    return out
+
+
+def _dob(f: Any) -> date:
+    return f.date_between_dates(DOB_FROM, DOB_TO)
+
+
+def _event(f: Any) -> datetime:
+    return f.date_time_between_dates(EVENTS_FROM, EVENTS_TO).replace(tzinfo=timezone.utc)
+
+
+def _region(f: Any) -> str:
+    for attr in ("administrative_unit", "state", "region"):
+        try:
+            return str(getattr(f, attr)())
+        except AttributeError:
+            continue
+    return str(f.city())
+
+
+def _memo(share: float, words: tuple[int, int] = (6, 14)):  # type: ignore[no-untyped-def]
+    def fn(f: Any, r: random.Random) -> str:
+        s = f.sentence(nb_words=r.randint(*words))
+        return with_name(s, f.name(), r) if r.random() < share else s
+    return fn
+
+
+def _plain_notes(f: Any, r: random.Random) -> str:
+    """Notes about no one: the locale's lorem words minus every known first name and surname."""
+    return f.sentence(nb_words=r.randint(8, 16), ext_word_list=list(faker_words(f.locales[0])))
+
+
+def _ip(f: Any, r: random.Random) -> str:
+    return f.ipv6() if r.random() < 0.2 else f.ipv4_public()
+
+
+KINDS: dict[str, Kind] = {
+    # personal
+    "first_name": Kind(lambda f, r: f.first_name(), "PERSON"),
+    "last_name": Kind(lambda f, r: f.last_name(), "PERSON"),
+    "maiden_name": Kind(lambda f, r: f.last_name_female() if hasattr(f, "last_name_female") else f.last_name(), "PERSON"),
+    "full_name": Kind(lambda f, r: f.name(), "PERSON"),
+    "email": Kind(lambda f, r: f.email(), "EMAIL_ADDRESS"),
+    "free_email": Kind(lambda f, r: f.free_email(), "EMAIL_ADDRESS"),
+    "phone": Kind(lambda f, r: f.phone_number(), "PHONE_NUMBER"),
+    "street": Kind(lambda f, r: f.street_address(), "STREET_ADDRESS"),
+    "postal_address": Kind(lambda f, r: f.address().replace("\n", ", "), "STREET_ADDRESS"),
+    "city": Kind(lambda f, r: f.city(), "LOCATION"),
+    "dob_date": Kind(lambda f, r: _dob(f), "DATE_OF_BIRTH", typ=pa.date32()),
+    "dob_dmy_slash": Kind(lambda f, r: _dob(f).strftime("%d/%m/%Y"), "DATE_OF_BIRTH"),
+    "dob_dmy_dot": Kind(lambda f, r: _dob(f).strftime("%d.%m.%Y"), "DATE_OF_BIRTH"),
+    "iban": Kind(lambda f, r: f.iban(), "IBAN_CODE"),
+    "swift": Kind(lambda f, r: f.swift(), "SWIFT_CODE"),
+    "card": Kind(lambda f, r: f.credit_card_number(), "CREDIT_CARD"),
+    "ip": Kind(_ip, "IP_ADDRESS"),
+    "memo_names_30": Kind(_memo(0.30), "PERSON", free_text=True),
+    "memo_names_10": Kind(_memo(0.10), "PERSON", free_text=True),
+    # quasi-identifiers (not personal alone)
+    "country": Kind(lambda f, r: f.country(), qi="country"),
+    "country_iso": Kind(lambda f, r: f.country_code(), qi="country"),
+    "calling_code": Kind(lambda f, r: f.country_calling_code(), qi="country"),
+    "region": Kind(lambda f, r: _region(f), qi="state"),
+    "postcode": Kind(lambda f, r: f.postcode(), qi="postcode"),
+    "gender": Kind(lambda f, r: f.random_element(("M", "F")), qi="gender"),
+    "birth_year": Kind(lambda f, r: _dob(f).year, qi="birth_year", typ=pa.int32()),
+    "job": Kind(lambda f, r: f.job(), qi="occupation"),
+    # not personal
+    "uuid": Kind(lambda f, r: f.uuid4()),
+    "row_number": Kind(lambda f, r: f.random_int(1, 10**7), typ=pa.int64()),
+    "company": Kind(lambda f, r: f.company()),
+    "catch_phrase": Kind(lambda f, r: f.catch_phrase()),
+    "amount": Kind(lambda f, r: float(f.pydecimal(left_digits=5, right_digits=2, positive=True)), typ=pa.float64()),
+    "amount_text": Kind(lambda f, r: f.pricetag()),
+    "currency": Kind(lambda f, r: f.currency_code()),
+    "order_no": Kind(lambda f, r: f.bothify("??-########").upper()),
+    "order_digits": Kind(lambda f, r: f.numerify("1#########")),
+    "created_at": Kind(lambda f, r: _event(f), typ=pa.timestamp("us", tz="UTC")),
+    "event_date_text": Kind(lambda f, r: _event(f).strftime("%d/%m/%Y")),
+    "colour": Kind(lambda f, r: f.color_name()),
+    "ean13": Kind(lambda f, r: f.ean13()),
+    "isbn13": Kind(lambda f, r: f.isbn13()),
+    "user_agent": Kind(lambda f, r: f.user_agent()),
+    "url": Kind(lambda f, r: f.url()),
+    "weekday": Kind(lambda f, r: f.day_of_week()),
+    "quantity": Kind(lambda f, r: f.random_int(1, 250), typ=pa.int32()),
+    "latitude": Kind(lambda f, r: float(f.latitude()), typ=pa.float64()),
+    "notes_plain": Kind(_plain_notes, free_text=True),
+    "file_name": Kind(lambda f, r: f.file_name()),
+    "language": Kind(lambda f, r: f.language_name()),
+}
+
+
+def tables(split: str, locales: tuple[str, ...], seed: int, rows: int) -> list[EvalTable]:
+    """The Faker tables of one split: a one-locale table with native column names, and a mixed-locale one."""
+    if split == "dev":
+        local_name, local_loc = "faker_fr_clients", locales[0]
+        local = [
+            ("IdClient", "uuid", 0.0), ("Prenom", "first_name", 0.0), ("NomDeFamille", "last_name", 0.0),
+            ("NomDeJeuneFille", "maiden_name", 0.55), ("Courriel", "email", 0.05), ("TelPortable", "phone", 0.08),
+            ("Adresse", "street", 0.0), ("CodePostal", "postcode", 0.0), ("Ville", "city", 0.0),
+            ("Region", "region", 0.0), ("Pays", "country", 0.0), ("DateNaissance", "dob_dmy_slash", 0.0),
+            ("Profession", "job", 0.1), ("Societe", "company", 0.0), ("IBAN", "iban", 0.0), ("BIC", "swift", 0.0),
+            ("MontantTTC", "amount", 0.0), ("Devise", "currency", 0.0), ("NumeroCommande", "order_no", 0.0),
+            ("DateCreation", "created_at", 0.0), ("Couleur", "colour", 0.0), ("Commentaire", "memo_names_30", 0.2),
+        ]
+        mixed_name = "faker_crm_contacts"
+        mixed = [
+            ("id", "uuid", 0.0), ("FullName", "full_name", 0.0), ("MothersMaidenName", "maiden_name", 0.1),
+            ("EmailAddr", "free_email", 0.0), ("TelephoneNumber", "phone", 0.0), ("CountryCode", "calling_code", 0.0),
+            ("StreetAddress1", "street", 0.0), ("Town", "city", 0.0), ("County", "region", 0.0), ("PostCode", "postcode", 0.0),
+            ("field_07", "dob_date", 0.0), ("birth_yr", "birth_year", 0.0), ("JobTitle", "job", 0.0), ("Employer", "company", 0.0),
+            ("card_pan", "card", 0.0), ("last_login_ip", "ip", 0.05), ("created_at", "created_at", 0.0),
+            ("OrderTotal", "amount", 0.0), ("Currency", "currency", 0.0), ("Country", "country", 0.0),
+            ("Gender", "gender", 0.0), ("Slogan", "catch_phrase", 0.0), ("Notes", "notes_plain", 0.3),
+        ]
+    else:
+        local_name, local_loc = "faker_cz_zakaznici", locales[0]
+        local = [
+            ("CisloZakaznika", "row_number", 0.0), ("Jmeno", "first_name", 0.0), ("Prijmeni", "last_name", 0.0),
+            ("RodnePrijmeni", "maiden_name", 0.5), ("EmailovaAdresa", "email", 0.05), ("Telefon", "phone", 0.1),
+            ("Ulice", "street", 0.0), ("PSC", "postcode", 0.0), ("Obec", "city", 0.0), ("Kraj", "region", 0.0),
+            ("Stat", "country", 0.0), ("DatumNarozeni", "dob_dmy_dot", 0.0), ("Pohlavi", "gender", 0.0),
+            ("Povolani", "job", 0.1), ("Zamestnavatel", "company", 0.0), ("CisloUctu", "iban", 0.0), ("KodBanky", "swift", 0.0),
+            ("Castka", "amount", 0.0), ("Mena", "currency", 0.0), ("CisloObjednavky", "order_digits", 0.0),
+            ("Vytvoreno", "created_at", 0.0), ("Barva", "colour", 0.0), ("Poznamka", "memo_names_10", 0.25),
+        ]
+        mixed_name = "faker_member_roster"
+        mixed = [
+            ("member_ref", "uuid", 0.0), ("MemberName", "full_name", 0.0), ("MaidenNameMother", "maiden_name", 0.15),
+            ("PrimaryEmail", "email", 0.0), ("ContactNo", "phone", 0.05), ("Nation", "country_iso", 0.0),
+            ("HomeAddress", "postal_address", 0.0), ("Locality", "city", 0.0), ("Province", "region", 0.0),
+            ("ZipCode", "postcode", 0.0), ("f_11", "dob_date", 0.0), ("BirthYear", "birth_year", 0.0),
+            ("Position", "job", 0.05), ("Organisation", "company", 0.0), ("PaymentCard", "card", 0.0),
+            ("remote_addr", "ip", 0.0), ("updated_at", "created_at", 0.0), ("Balance", "amount_text", 0.0),
+            ("CurrencyCode", "currency", 0.0), ("Barcode", "ean13", 0.0), ("BookIsbn", "isbn13", 0.0),
+            ("Browser", "user_agent", 0.0), ("Homepage", "url", 0.0), ("VisitDay", "weekday", 0.0), ("Remarks", "notes_plain", 0.2),
+        ]
+    rest = tuple(loc for loc in locales if loc != local_loc)
+    return [
+        build_table(name=local_name, source="faker", split=split, locales=(local_loc,), rows=rows, seed=seed + 1,
+                    spec=local, kinds=KINDS, providers=seeded((local_loc,), seed + 1)),
+        build_table(name=mixed_name, source="faker", split=split, locales=rest or locales, rows=rows, seed=seed + 2,
+                    spec=mixed, kinds=KINDS, providers=seeded(rest or locales, seed + 2)),
+    ]

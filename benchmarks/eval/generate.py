@@ -1,0 +1,82 @@
+"""Generate the evaluation tables of a split from third-party data (Faker, Mimesis) and write them as Delta.
+
+``dev`` is for tuning; ``test`` is held out: other locales, other seeds, other table layouts and
+column names. Deterministic: the same split and row count give the same tables, byte for byte.
+
+Run::
+
+    .venv/bin/python -m benchmarks.eval.generate OUT_DIR [--split dev|test] [--rows 2000] [--only-source faker]
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.eval import faker_source, messy_source, mimesis_source
+from benchmarks.eval.labels import SOURCES, EvalTable
+
+
+@dataclass(frozen=True)
+class Split:
+    name: str
+    faker_locales: tuple[str, ...]
+    mimesis_locales: tuple[str, ...]
+    seed: int
+
+
+SPLITS: dict[str, Split] = {
+    "dev": Split("dev", ("fr_FR", "de_DE", "es_ES", "en_GB"), ("fr", "de", "es", "en-gb"), seed=20_251),
+    "test": Split("test",
+                  ("cs_CZ", "pt_PT", "pl_PL", "it_IT", "nl_NL", "sv_SE", "da_DK", "fi_FI", "hu_HU", "ro_RO", "tr_TR", "en_IN", "ja_JP"),
+                  ("pl", "cs", "pt", "it", "nl", "sv", "da", "fi", "hu", "tr", "ja"), seed=91_337),
+}
+
+
+def locale_tag(loc: str) -> str:
+    """A comparable tag of a Faker (``pt_PT``) or Mimesis (``pt``, ``en-gb``) locale: ``pt-pt``, ``pt``, ``en-gb``."""
+    return loc.lower().replace("_", "-")
+
+
+def generate(split: str, rows: int = 2000, sources: tuple[str, ...] | None = None) -> list[EvalTable]:
+    """Every evaluation table of ``split`` (deterministic)."""
+    sp = SPLITS[split]
+    wanted = sources or SOURCES
+    out: list[EvalTable] = []
+    if "faker" in wanted:
+        out += faker_source.tables(split, sp.faker_locales, sp.seed, rows)
+    if "mimesis" in wanted:
+        out += mimesis_source.tables(split, sp.mimesis_locales, sp.seed, rows)
+    if "messy" in wanted:
+        out += messy_source.tables(split, sp.faker_locales, sp.mimesis_locales, sp.seed, rows)
+    return out
+
+
+def write(out_dir: str | Path, split: str, *, rows: int = 2000, sources: tuple[str, ...] | None = None) -> list[tuple[EvalTable, str]]:
+    """Write the split's tables as Delta tables under ``out_dir/split`` (delta-rs); returns (table, path)."""
+    from deltalake import write_deltalake
+
+    written = []
+    for t in generate(split, rows, sources):
+        path = str(Path(out_dir, split, t.name))
+        write_deltalake(path, t.data, mode="overwrite", schema_mode="overwrite")
+        written.append((t, path))
+    return written
+
+
+def main() -> None:  # pragma: no cover - command line
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out_dir")
+    ap.add_argument("--split", choices=["dev", "test", "both"], default="dev")
+    ap.add_argument("--rows", type=int, default=2000)
+    ap.add_argument("--only-source", choices=list(SOURCES), action="append")
+    a = ap.parse_args()
+    for split in (["dev", "test"] if a.split == "both" else [a.split]):
+        for t, path in write(a.out_dir, split, rows=a.rows, sources=tuple(a.only_source) if a.only_source else None):
+            n_none = sum(1 for v in t.labels.values() if v is None)
+            print(f"{path}: {t.data.num_rows} rows, {len(t.labels)} columns ({n_none} not personal), locales {', '.join(t.locales)}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
