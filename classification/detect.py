@@ -37,8 +37,8 @@ SETTLE_COVERAGE = 0.6
 #: In a single-token cell (a code or ID), a hit must cover this share of the cell to count.
 MIN_CELL_COVERAGE = 0.5
 BATCH = 64
-#: A cell with this many whitespace-separated words counts as free text.
-FREE_TEXT_WORDS = 4
+#: A cell with this many whitespace-separated words counts as free text ("Gift for Anna").
+FREE_TEXT_WORDS = 3
 MIN_VALUES_BEFORE_STOP = 128
 STOP_MARGIN = 0.2
 EXAMPLES = 3
@@ -50,6 +50,15 @@ STRONG_SCORE = 0.3
 #: Entities only an NLP model reports.
 NLP_LABELS = frozenset({"PERSON", "LOCATION"})
 _WORD = re.compile(r"[^\W\d_]{2,}")
+#: Legal forms of companies in many countries, ending a cell: the cell names an organisation.
+_LEGAL_FORM = re.compile(
+    r"(?:^|[\s,(])(?:s\.?\s?l\.?(?:u|n\.?e)?\.?|s\.?\s?a\.?(?:s|u)?\.?|s\.?\s?c\.?\s?p\.?|s\.?\s?coop\.?|s\.?\s?com\.?|sarl|sas|gmbh|mbh|ag|kg|ohg|gbr|e\.?\s?k\.?|"
+    r"ltd\.?|limited|plc|llc|llp|inc\.?|corp\.?|co\.|b\.?\s?v\.?|n\.?\s?v\.?|v\.?o\.?f\.?|s\.?p\.?a\.?|s\.?r\.?l\.?|s\.?n\.?c\.?|s\.?a\.?s\.?|"
+    r"s\.?r\.?o\.?|a\.?\s?s\.?|k\.?\s?s\.?|v\.?\s?o\.?\s?s\.?|sp\.?\s?z\s?o\.?\s?o\.?|sp\.?\s?j\.?|s\.?c\.?|ab|hb|apS|a/s|oy|oyj|kft\.?|zrt\.?|nyrt\.?|bt\.?|"
+    r"a\.?\s?ş\.?|şti\.?|pty|k\.?k\.?|e\.?\s?u\.?|lda\.?|ltda\.?|s\.?e\.?|se|& (?:co|sons|söhne|fils|hijos|figli|zonen)\.?|e (?:hijos|filhos|figli)|"
+    r"y asociados|et fils|und söhne|and sons|group|holding|partners?|associates|gruppe|groupe|grupo|gruppo)\)?\s*$",
+    re.IGNORECASE,
+)
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")
 
 
@@ -108,7 +117,11 @@ class ColumnEvidence:
     entity_values: dict[str, int] = field(default_factory=dict)
     score_sum: dict[str, float] = field(default_factory=dict)
     validated_cells: dict[str, int] = field(default_factory=dict)
+    #: Cells of prose values (``text_like``) carrying each entity: a free-text column's shares.
+    prose_entity_cells: dict[str, int] = field(default_factory=dict)
     any_entity_cells: int = 0
+    #: Distinct values naming a company (a legal form such as GmbH, S.L., Ltd).
+    org_values: int = 0
     stopped_early: bool = False
     full: bool = False
     #: Whether an NLP model looked at the values (False on the no_op tier).
@@ -132,9 +145,9 @@ class ColumnEvidence:
 
     def merge(self, other: "ColumnEvidence") -> None:
         """Add another partial scan of the same column (from another partition)."""
-        for k in ("rows", "nulls", "distinct", "values_checked", "cells_checked", "nlp_values", "truncated_values", "text_like", "any_entity_cells", "word_values"):
+        for k in ("rows", "nulls", "distinct", "values_checked", "cells_checked", "nlp_values", "truncated_values", "text_like", "any_entity_cells", "word_values", "org_values"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
-        for k in ("entity_cells", "entity_values", "validated_cells"):
+        for k in ("entity_cells", "entity_values", "validated_cells", "prose_entity_cells"):
             mine = getattr(self, k)
             for e, n in getattr(other, k).items():
                 mine[e] = mine.get(e, 0) + n
@@ -230,6 +243,7 @@ class ColumnScanner:
         per_value: list[dict[str, tuple[float, bool]]] = []
         spans_per_value: list[list[tuple[int, int, str]]] = []
         need_nlp: list[int] = []
+        prose_flags: list[bool] = []
         texts: list[str] = []
         for idx, raw in enumerate(values):
             v = raw
@@ -257,8 +271,11 @@ class ColumnScanner:
                         hits[h.entity] = (h.score, h.validated)
                     if h.score >= 0.3:
                         spans.append((h.start, h.end, h.entity))
+            org = bool(_LEGAL_FORM.search(v[:200]))
+            if org:
+                ev.org_values += 1
             names = self.engine.name_checker
-            if names is not None and phrase_words >= FREE_TEXT_WORDS:
+            if names is not None and phrase_words >= FREE_TEXT_WORDS and not org:
                 for s, e in names.find_spans(v):
                     if hits.get("PERSON", (0.0, False))[0] < NAME_SPAN_SCORE:
                         hits["PERSON"] = (NAME_SPAN_SCORE, False)
@@ -266,14 +283,20 @@ class ColumnScanner:
             per_value.append(hits)
             spans_per_value.append(spans)
             mostly_entity = covered / max(1, len(v.strip())) >= SETTLE_COVERAGE
-            if phrase_words >= FREE_TEXT_WORDS and not mostly_entity:
-                ev.text_like += 1  # prose, not an address or a name that happens to have many words
+            prose_flags.append(phrase_words >= FREE_TEXT_WORDS and not mostly_entity and not org)
+            if prose_flags[-1]:
+                ev.text_like += 1  # prose, not an address, a company or a name that happens to have many words
             settled = mostly_entity and phrase_words < FREE_TEXT_WORDS
             if self.engine.has_nlp and words >= 1 and not settled:
                 need_nlp.append(idx)
         if need_nlp:
             self._run_presidio([texts[i][:MAX_NLP_CHARS] for i in need_nlp], [per_value[i] for i in need_nlp], [spans_per_value[i] for i in need_nlp])
             ev.nlp_values += len(need_nlp)
+        for hits, spans, text in zip(per_value, spans_per_value, texts):
+            if "PERSON" in hits and _LEGAL_FORM.search(text[:200]):
+                # "Noelia Coll Sánchez S.L.": the cell names a company, whoever it is named after
+                del hits["PERSON"]
+                spans[:] = [sp for sp in spans if sp[2] != "PERSON"]
         for hits, text, c, region in zip(per_value, texts, counts, regions):
             if not self.engine.profilers:
                 break
@@ -281,8 +304,12 @@ class ColumnScanner:
             ctx = ValueContext(pattern_entities=frozenset(found - NLP_LABELS), nlp_entities=frozenset(found & NLP_LABELS), region=region)
             for prof in self.engine.profilers:
                 prof.observe(ev.profiles.setdefault(prof.NAME, {}), text, count=c, ctx=ctx)
-        for hits, spans, text, c in zip(per_value, spans_per_value, texts, counts):
+        for hits, spans, text, c, prose in zip(per_value, spans_per_value, texts, counts, prose_flags):
             ev.values_checked += 1
+            if prose:
+                for ent, (score, _) in hits.items():
+                    if score >= 0.3:
+                        ev.prose_entity_cells[ent] = ev.prose_entity_cells.get(ent, 0) + c
             ev.cells_checked += c
             counted_any = False
             for ent, (score, validated) in hits.items():

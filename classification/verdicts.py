@@ -133,17 +133,17 @@ def fuse(ev: ColumnEvidence, policy: ClassificationPolicy, *, min_share: float, 
     free_text = ev.text_like / max(1, ev.values_checked) >= 0.5
     evidence["free_text"] = free_text
     cands = _candidates(ev, hinted)
-    findings: list[Finding] = []
-    if not free_text:
-        jctx = JudgeContext(
-            column=ev.column, cells=ev.cells_checked, values=ev.values_checked, hints=frozenset(hinted),
-            quasi_hints=frozenset(quasi_hints), nlp_available=ev.nlp_available,
-            entity_shares={c.entity: c.share for c in cands},
-        )
-        for prof in profilers:
-            f = prof.judge(ev.profiles.get(prof.NAME, {}), jctx)
-            if f is not None:
-                findings.append(f)
+    if free_text:
+        # In free text only entities found in the prose itself count, not in the column's one-word cells.
+        cells = max(1, ev.cells_checked)
+        cands = [_Candidate(c.entity, ev.prose_entity_cells.get(c.entity, 0) / cells, c.mean_score, c.validated_share, c.hinted)
+                 for c in cands]
+    jctx = JudgeContext(
+        column=ev.column, cells=ev.cells_checked, values=ev.values_checked, hints=frozenset(hinted),
+        quasi_hints=frozenset(quasi_hints), nlp_available=ev.nlp_available,
+        entity_shares={c.entity: c.share for c in cands},
+    )
+    findings = [f for f in (prof.judge(ev.profiles.get(prof.NAME, {}), jctx) for prof in profilers) if f is not None]
     if findings:
         evidence["profilers"] = {f.profiler: {"finding": f.label, "kind": f.kind, "share": round(f.share, 4)} for f in findings}
         cands = _with_findings(cands, findings, hinted)
@@ -167,7 +167,7 @@ def fuse(ev: ColumnEvidence, policy: ClassificationPolicy, *, min_share: float, 
     accepted = [c for c in strong if c.share >= needed(c)]
     signals: list[str] = evidence["signals"]
     quasi = next((f for f in findings if f.kind == "quasi_identifier"), None)
-    if quasi is not None and all(c.entity in NLP_ENTITIES and not c.profiler for c in accepted):
+    if quasi is not None and (not accepted if free_text else all(c.entity in NLP_ENTITIES and not c.profiler for c in accepted)):
         # A country or state column is a quasi-identifier, not a LOCATION of a person.
         evidence["quasi_identifier"] = quasi.label
         signals.append(f"quasi-identifier ({quasi.label}): {quasi.signal}")

@@ -112,3 +112,23 @@ def test_free_text_below_five_percent_is_not_personal() -> None:
     memos = [f"Monthly transfer number {i} for the flat and utilities" for i in range(98)] + ["Paid to John Smith for rent"]
     v = _profiled("memo", memos)
     assert v.free_text and v.entity is None
+
+
+def test_company_names_named_after_people_are_not_person() -> None:
+    owners = ["Noelia Coll Sánchez", "Juanita Morillo Borrás", "Abraham Lago Pascual", "Ana Piñeiro Benítez", "Hans Müller",
+              "Maria Rossi", "Jan Novak", "Peter Smith", "Laura Martin", "Thomas Weber"]
+    forms = ["S.L.", "GmbH", "S.r.l.", "s.r.o.", "Ltd", "& Sons", "SARL", "Sp. z o.o.", "B.V.", "AB"]
+    companies = [f"{o} {f}" for o in owners for f in forms]
+    v = _profiled("company", companies)
+    assert v.entity is None and not v.free_text
+
+
+def test_one_word_cells_of_a_free_text_column_do_not_make_it_personal() -> None:
+    # the names column "Herrero" is a surname; in a column of job titles it is a blacksmith
+    titles = ["Herrero", "Joyero", "Minero", "Platero"] * 10 + [f"Técnico de mantenimiento nivel {i}" for i in range(60)]
+    ev = scan_values(ENGINE, "puesto", titles, sample_values=1000, min_share=0.5)  # type: ignore[arg-type]
+    ev.prose_entity_cells.clear()
+    ev.entity_cells["PERSON"] = 40  # what the NLP model says of the one-word cells
+    ev.score_sum["PERSON"] = 34.0
+    v = fuse(ev, POLICY, min_share=0.5)
+    assert v.free_text and v.entity is None
