@@ -232,7 +232,7 @@ def report(rows: list[dict[str, Any]], lw_times: dict[str, Any], pr_times: dict[
             md.append("Quasi-identifiers: this Lakewarden version reports none (`Verdict.quasi_identifier` absent).\n")
         else:
             md.append(f"Quasi-identifiers: accuracy {q['accuracy']:.3f} over {q['columns']} columns; "
-                      f"{q['qi_correct']}/{q['qi_columns']} quasi-identifier columns labelled right; {q['qi_false_positives']} columns given one wrongly.\n")
+                      f"{q['qi_correct']}/{q['qi_columns']} quasi-identifier columns labelled right; {q['qi_false_positives']} column(s) given one wrongly.\n")
             qpairs = [(r["qi_truth"], r["qi_pred"]) for r in srows if r["qi_truth"] is not None or r["qi_pred"] is not None]
             md.append(confusion_markdown(qpairs, f"Quasi-identifier confusion, {split} (columns with a true or predicted quasi-identifier)") + "\n")
         # confusion per source

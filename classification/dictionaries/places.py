@@ -89,6 +89,8 @@ def country_code(value: str) -> str | None:
 
 def is_country_name(value: str) -> bool:
     """True for a country written as a name (not as a code) in one of the shipped languages."""
+    if not value.strip():
+        return False
     by_name, _, _ = _countries()
     forms = variants(value) | (variants(value.split("(")[0]) if "(" in value else set())
     return any(form in by_name for form in forms)
@@ -96,6 +98,8 @@ def is_country_name(value: str) -> bool:
 
 def is_subdivision(value: str) -> bool:
     """True for the name of an ISO 3166-2 subdivision (a state, province, region or county)."""
+    if not value.strip():
+        return False
     subs = _subdivisions()
     return any(form in subs for form in variants(value))
 

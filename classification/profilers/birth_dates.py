@@ -26,7 +26,9 @@ _PATTERNS = (
     (re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?$"), "ymd"),
     (re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"), "xxy"),
     (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), "ymd"),
+    (re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2})$"), "xxyy"),
 )
+_SHORT_MONTH = re.compile(r"^(\d{1,2})[-\s](" + _MONTHS + r")\.?[-\s](\d{2}|\d{4})$", re.IGNORECASE)
 _WORDY = re.compile(r"^(?:\p{L}+,?\s+)?(\d{1,2})\.?\s+(" + _MONTHS + r")\.?,?\s+(\d{4})$|^(" + _MONTHS + r")\.?\s+(\d{1,2}),?\s+(\d{4})$", re.IGNORECASE)
 _EVENT_NAME = re.compile(
     r"creat|updat|modif|open|clos|hire|start|end|due|paid|post|book|txn|trans|order|ship|deliver|expir|valid|issue|"
@@ -50,6 +52,11 @@ def parse_year(value: str) -> tuple[int, bool] | None:
             y, a, b = int(g[0]), int(g[1]), int(g[2])
             if not (1 <= a <= 12 and 1 <= b <= 31):
                 return None
+        elif order == "xxyy":
+            a, b, y = int(g[0]), int(g[1]), _century(int(g[2]))
+            if not ((1 <= a <= 12 and 1 <= b <= 31) or (1 <= b <= 12 and 1 <= a <= 31)):
+                return None
+            return y, False
         else:
             a, b, y = int(g[0]), int(g[1]), int(g[2])
             if not ((1 <= a <= 12 and 1 <= b <= 31) or (1 <= b <= 12 and 1 <= a <= 31)):
@@ -62,7 +69,17 @@ def parse_year(value: str) -> tuple[int, bool] | None:
     if m:
         year = m.group(3) or m.group(6)
         return int(year), False
+    m = _SHORT_MONTH.match(v)
+    if m:
+        y = int(m.group(3))
+        return (_century(y) if y < 100 else y), False
     return None
+
+
+def _century(yy: int) -> int:
+    """A two-digit year: ``85`` -> 1985, ``05`` -> 2005 (the pivot is this year)."""
+    now = date.today().year % 100
+    return 2000 + yy if yy <= now else 1900 + yy
 
 
 class BirthDateProfiler(ColumnProfiler):

@@ -20,6 +20,10 @@ from classification.profilers.base import ColumnProfiler, Finding, JudgeContext,
 
 _SHAPE = re.compile(r"^\+?[\d\s().\-/]{5,24}(?:\s*(?:ext\.?|x|#)\s*\d{1,5})?$", re.IGNORECASE)
 _SEPARATED = re.compile(r"\d[\s().\-/]+\d")
+#: A number as a spreadsheet prints it once it lost its digits ("4.4207946E+11").
+_EXCEL_NUMBER = re.compile(r"^\d(?:[.,]\d+)?E\+\d{1,2}$", re.IGNORECASE)
+#: Share of phone-shaped cells that makes a phone-named column PHONE_NUMBER without validation.
+SHAPE_SHARE = 0.8
 _CALLING = re.compile(r"^(?:\+|00)?(\d{1,3})$")
 
 
@@ -85,8 +89,16 @@ class NationalPhoneProfiler(ColumnProfiler):
                 return region
         return None
 
+    @staticmethod
+    def phone_shaped(value: str) -> bool:
+        """Digits (6 to 15) with the separators of a telephone number, nothing else."""
+        v = value.strip()
+        return bool(_SHAPE.match(v)) and 6 <= sum(ch.isdigit() for ch in v) <= 15
+
     def observe(self, stats: Stats, value: str, *, count: int, ctx: ValueContext) -> None:  # noqa: D102
         bump(stats, "cells", count)
+        if self.phone_shaped(value) or _EXCEL_NUMBER.match(value.strip()):
+            bump(stats, "shaped_cells", count)
         regions = regions_of(ctx.region)
         if regions:
             bump(stats, "cells_with_region", count)
@@ -99,9 +111,18 @@ class NationalPhoneProfiler(ColumnProfiler):
     def judge(self, stats: Stats, ctx: JudgeContext) -> Finding | None:  # noqa: D102
         cells = stats.get("cells", 0)
         valid = stats.get("valid_cells", 0)
-        if not cells or valid / cells < self.min_share:
-            return None
         hinted = "PHONE_NUMBER" in ctx.hints
+        if not cells:
+            return None
+        shaped = stats.get("shaped_cells", 0) / cells
+        if valid / cells < self.min_share:
+            if hinted and shaped >= SHAPE_SHARE:
+                return Finding(
+                    kind="entity", label="PHONE_NUMBER", share=shaped, score=0.45, profiler=self.NAME,
+                    signal=(f"{shaped:.0%} of cells have a telephone number's shape under a phone column name; "
+                            "no country column or default region to validate them"),
+                )
+            return None
         formatted = stats.get("formatted_cells", 0) / max(1, valid)
         if not hinted and formatted < 0.8:
             return None

@@ -21,13 +21,14 @@ import regex as re
 
 from classification.dictionaries.places import country_code, is_country_name, is_subdivision, is_subdivision_code
 from classification.dictionaries.text import fold
+from classification.profilers.national_phones import region_of
 from classification.profilers.base import ColumnProfiler, Finding, JudgeContext, Stats, ValueContext, bump
 
 GENDER_WORDS = frozenset(
     "m f w d x u male female man woman men women other unknown diverse nonbinary non-binary "
     "männlich maennlich weiblich divers homme femme masculin féminin feminin masculino femenino feminino hombre mujer "
     "muž žena muz zena mężczyzna kobieta mezczyzna maschio femmina uomo donna man vrouw mand kvinde kvinna kvinne mies "
-    "nainen férfi nő no erkek kadın kadin bărbat femeie barbat".split()
+    "nainen férfi nő no erkek kadın kadin bărbat femeie barbat andere mann frau herr autre otro outro altro anders".split()
 )
 _POSTCODE = re.compile(r"^(?=.*\d)[A-Za-z0-9]{2,5}(?:[\s\-][A-Za-z0-9]{2,4})?$")
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)(?:\.0)?$")
@@ -50,10 +51,13 @@ class QuasiIdentifierProfiler(ColumnProfiler):
         v = value.strip()
         bump(stats, "values")
         bump(stats, "cells", count)
+        if not v:
+            return
+        bump(stats, "nonblank")
         if is_country_name(v):
             bump(stats, "country_names")
-        elif country_code(v) is not None:
-            bump(stats, "country_codes")
+        elif country_code(v) is not None or region_of(v) is not None:
+            bump(stats, "country_codes")  # ISO codes and calling codes ("351", "+420")
         if is_subdivision(v):
             bump(stats, "subdivisions")
         elif is_subdivision_code(v):
@@ -72,7 +76,7 @@ class QuasiIdentifierProfiler(ColumnProfiler):
             bump(stats, "wordy")
 
     def judge(self, stats: Stats, ctx: JudgeContext) -> Finding | None:  # noqa: D102
-        values = stats.get("values", 0)
+        values = stats.get("nonblank", 0)
         cells = stats.get("cells", 0)
         if not values:
             return None

@@ -20,10 +20,19 @@ def test_national_numbers_with_the_row_country_are_phone_numbers() -> None:
     assert f is not None and f.label == "PHONE_NUMBER" and f.share >= 0.6
 
 
-def test_without_a_country_column_or_default_region_national_numbers_are_not_claimed() -> None:
-    assert profile(PROF, "TelephoneNumber", PT, hints=frozenset({"PHONE_NUMBER"})) is None
+def test_without_a_country_column_a_phone_named_column_is_claimed_by_shape_only() -> None:
+    f = profile(PROF, "TelephoneNumber", PT, hints=frozenset({"PHONE_NUMBER"}))
+    assert f is not None and f.score < 0.5 and "no country column" in f.signal
+    assert profile(PROF, "measure", PT) is None  # the same values without a phone name: no claim
     with_default = NationalPhoneProfiler(default_regions=("PT",))
-    assert profile(with_default, "TelephoneNumber", PT, hints=frozenset({"PHONE_NUMBER"})) is not None
+    validated = profile(with_default, "TelephoneNumber", PT, hints=frozenset({"PHONE_NUMBER"}))
+    assert validated is not None and validated.score > f.score and "default regions" in validated.signal
+
+
+def test_spreadsheet_mangled_numbers_count_as_phone_shaped() -> None:
+    mangled = ["4.4207946E+11", "3.5121234E+11", "4.2060212E+11"] * 10
+    f = profile(PROF, "Tel", mangled, hints=frozenset({"PHONE_NUMBER"}))
+    assert f is not None and f.label == "PHONE_NUMBER"
 
 
 def test_bare_digit_ids_without_a_phone_name_are_not_phone_numbers() -> None:

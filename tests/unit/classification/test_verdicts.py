@@ -96,7 +96,10 @@ def test_national_phone_numbers_are_read_with_the_country_column_of_their_row() 
     regions = ["351"] * 10 + ["CZ"] * 10
     v = _profiled("TelephoneNumber", phones * 3, regions=regions * 3)
     assert v.entity == "PHONE_NUMBER"
-    assert _profiled("TelephoneNumber", phones * 3).entity is None  # no country column: no claim
+    assert any("row's country" in sig for sig in v.evidence["signals"])
+    unvalidated = _profiled("TelephoneNumber", phones * 3)  # no country column: claimed by shape, at lower confidence
+    assert unvalidated.entity == "PHONE_NUMBER" and unvalidated.confidence < v.confidence
+    assert _profiled("measurement", phones * 3).entity is None
 
 
 def test_free_text_lists_each_entity_from_five_percent_of_rows_with_its_share() -> None:
