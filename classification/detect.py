@@ -271,6 +271,9 @@ class ColumnScanner:
                         hits[h.entity] = (h.score, h.validated)
                     if h.score >= 0.3:
                         spans.append((h.start, h.end, h.entity))
+            if spans and phrase_words >= FREE_TEXT_WORDS:
+                # words outside the structured entities: "José Müller <e-mail>" is a contact, not prose
+                phrase_words = _words_outside(v[:400], spans)
             org = bool(_LEGAL_FORM.search(v[:200]))
             if org:
                 ev.org_values += 1
@@ -343,6 +346,15 @@ class ColumnScanner:
                 if cur is None or cur[0] < r.score:
                     hits[r.entity_type] = (float(r.score), False)
                 spans.append((r.start, r.end, r.entity_type))
+
+
+def _words_outside(text: str, spans: list[tuple[int, int, str]]) -> int:
+    """Whitespace-separated words with letters that no span overlaps."""
+    n = 0
+    for m in re.finditer(r"\S+", text):
+        if _WORD.search(m.group()) and not any(s < m.end() and m.start() < e for s, e, _ in spans):
+            n += 1
+    return n
 
 
 def scan_values(

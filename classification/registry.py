@@ -20,6 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from classification.profilers.base import ColumnProfiler
 from classification.profilers.birth_dates import BirthDateProfiler
+from classification.profilers.card_numbers import CardNumberShapeProfiler
+from classification.profilers.cities import CityProfiler
 from classification.profilers.national_phones import NationalPhoneProfiler
 from classification.profilers.person_names import PersonNameProfiler
 from classification.profilers.quasi_identifiers import QuasiIdentifierProfiler
@@ -160,10 +162,28 @@ class QuasiIdentifiersSpec(_Strict):
     min_share: float = Field(default=0.8, gt=0, le=1)
 
 
+class CitiesSpec(_Strict):
+    """``profilers.cities``: LOCATION from the names of towns of 5,000 people or more (GeoNames)."""
+
+    enabled: bool = True
+    min_share: float = Field(default=0.6, gt=0, le=1)
+    hinted_min_share: float = Field(default=0.3, gt=0, le=1)
+    min_distinct: int = Field(default=20, ge=1)
+
+
+class CardNumbersSpec(_Strict):
+    """``profilers.card_numbers``: CREDIT_CARD by shape under a card column name (spreadsheet-mangled numbers)."""
+
+    enabled: bool = True
+    min_share: float = Field(default=0.8, gt=0, le=1)
+
+
 class ProfilersSpec(_Strict):
     """Column profilers (``classification/profilers``): evidence only a whole column gives."""
 
     person_names: PersonNamesSpec = PersonNamesSpec()
+    cities: CitiesSpec = CitiesSpec()
+    card_numbers: CardNumbersSpec = CardNumbersSpec()
     national_phones: NationalPhonesSpec = NationalPhonesSpec()
     birth_dates: BirthDatesSpec = BirthDatesSpec()
     quasi_identifiers: QuasiIdentifiersSpec = QuasiIdentifiersSpec()
@@ -251,6 +271,11 @@ def build_profilers(config: RecognizerConfig) -> list[ColumnProfiler]:
         out.append(PersonNameProfiler(max_rank=p.person_names.max_rank, min_share=p.person_names.min_share,
                                       hinted_min_share=p.person_names.hinted_min_share, min_distinct=p.person_names.min_distinct,
                                       max_place_share=p.person_names.max_place_share))
+    if p.cities.enabled:
+        out.append(CityProfiler(min_share=p.cities.min_share, hinted_min_share=p.cities.hinted_min_share,
+                                min_distinct=p.cities.min_distinct))
+    if p.card_numbers.enabled:
+        out.append(CardNumberShapeProfiler(min_share=p.card_numbers.min_share))
     if p.national_phones.enabled:
         out.append(NationalPhoneProfiler(default_regions=tuple(p.national_phones.default_regions), min_share=p.national_phones.min_share))
     if p.birth_dates.enabled:
