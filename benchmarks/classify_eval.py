@@ -287,7 +287,7 @@ def print_errors(rows: list[dict[str, Any]], reveal_test: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Lakewarden classification on third-party evaluation data, vs presidio-structured")
-    ap.add_argument("--split", choices=["dev", "test", "both"], default="test")
+    ap.add_argument("--split", choices=["dev", "tune2", "test", "both"], default="test")
     ap.add_argument("--rows", type=int, default=2000, help="rows per table (default 2000)")
     ap.add_argument("--sample-rows", type=int, default=None, help="sample size of both contenders (default: classification.sample_rows, 1000)")
     ap.add_argument("--nlp", choices=["no_op", "spacy_small"], default=None, help="Lakewarden nlp tier (default: classification.nlp)")

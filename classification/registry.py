@@ -25,6 +25,7 @@ from classification.profilers.cities import CityProfiler
 from classification.profilers.national_phones import NationalPhoneProfiler
 from classification.profilers.person_names import PersonNameProfiler
 from classification.profilers.quasi_identifiers import QuasiIdentifierProfiler
+from classification.profilers.street_shapes import StreetShapeProfiler
 from classification.recognizers.base import LakewardenPatternRecognizer
 from classification.recognizers.contact.email_address import EmailAddressRecognizer
 from classification.recognizers.contact.intl_street_address import InternationalStreetAddressRecognizer
@@ -178,12 +179,20 @@ class CardNumbersSpec(_Strict):
     min_share: float = Field(default=0.8, gt=0, le=1)
 
 
+class StreetShapesSpec(_Strict):
+    """``profilers.street_shapes``: STREET_ADDRESS by shape under an address column name (streets without a type word)."""
+
+    enabled: bool = True
+    min_share: float = Field(default=0.7, gt=0, le=1)
+
+
 class ProfilersSpec(_Strict):
     """Column profilers (``classification/profilers``): evidence only a whole column gives."""
 
     person_names: PersonNamesSpec = PersonNamesSpec()
     cities: CitiesSpec = CitiesSpec()
     card_numbers: CardNumbersSpec = CardNumbersSpec()
+    street_shapes: StreetShapesSpec = StreetShapesSpec()
     national_phones: NationalPhonesSpec = NationalPhonesSpec()
     birth_dates: BirthDatesSpec = BirthDatesSpec()
     quasi_identifiers: QuasiIdentifiersSpec = QuasiIdentifiersSpec()
@@ -276,6 +285,8 @@ def build_profilers(config: RecognizerConfig) -> list[ColumnProfiler]:
                                 min_distinct=p.cities.min_distinct))
     if p.card_numbers.enabled:
         out.append(CardNumberShapeProfiler(min_share=p.card_numbers.min_share))
+    if p.street_shapes.enabled:
+        out.append(StreetShapeProfiler(min_share=p.street_shapes.min_share))
     if p.national_phones.enabled:
         out.append(NationalPhoneProfiler(default_regions=tuple(p.national_phones.default_regions), min_share=p.national_phones.min_share))
     if p.birth_dates.enabled:

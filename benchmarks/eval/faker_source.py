@@ -133,7 +133,7 @@ KINDS: dict[str, Kind] = {
 
 def tables(split: str, locales: tuple[str, ...], seed: int, rows: int) -> list[EvalTable]:
     """The Faker tables of one split: a one-locale table with native column names, and a mixed-locale one."""
-    if split == "dev":
+    if split in ("dev", "tune2"):  # tune2: dev layouts, test locales
         local_name, local_loc = "faker_fr_clients", locales[0]
         local = [
             ("IdClient", "uuid", 0.0), ("Prenom", "first_name", 0.0), ("NomDeFamille", "last_name", 0.0),

@@ -312,7 +312,7 @@ def _rows(faker_locales: tuple[str, ...], mimesis_locales: tuple[str, ...], seed
 
 def tables(split: str, faker_locales: tuple[str, ...], mimesis_locales: tuple[str, ...], seed: int, rows: int) -> list[EvalTable]:
     """The messy export of one split (rows drawn from every Faker and Mimesis locale of the split)."""
-    if split == "dev":
+    if split in ("dev", "tune2"):  # tune2: dev layouts, test locales
         name = "messy_export_q3"
         spec = [
             ("ROWID", "row_id", 0.0), ("CUSTNAME", "name_mess", 0.05), ("Tel", "phone_excel", 0.1), ("GSM", "phone_digits", 0.2),

@@ -120,7 +120,7 @@ KINDS: dict[str, Kind] = {
 
 def tables(split: str, locales: tuple[str, ...], seed: int, rows: int) -> list[EvalTable]:
     """The Mimesis tables of one split: one locale with native column names, and a mixed-locale one."""
-    if split == "dev":
+    if split in ("dev", "tune2"):  # tune2: dev layouts, test locales
         local_name, local_loc = "mimesis_de_kunden", "de"
         local = [
             ("Kundennummer", "row_number", 0.0), ("Vorname", "first_name", 0.0), ("Nachname", "last_name", 0.0),

@@ -28,9 +28,14 @@ GENDER_WORDS = frozenset(
     "m f w d x u male female man woman men women other unknown diverse nonbinary non-binary "
     "männlich maennlich weiblich divers homme femme masculin féminin feminin masculino femenino feminino hombre mujer "
     "muž žena muz zena mężczyzna kobieta mezczyzna maschio femmina uomo donna man vrouw mand kvinde kvinna kvinne mies "
-    "nainen férfi nő no erkek kadın kadin bărbat femeie barbat andere mann frau herr autre otro outro altro anders".split()
+    "nainen férfi nő no erkek kadın kadin bărbat femeie barbat andere mann frau herr autre otro outro altro anders "
+    "męski żeński nijaki meski zenski feminine masculine neuter feminino masculino transgênero transgenero neutro mannelijk "
+    "vrouwelijk onzijdig annat kvinna han hun kvinde neutral mies muut egyéb egyeb diğer diger kadın 女性 男性 その他 "
+    "féminin masculin femenina masculina mužské ženské mužský ženský".split()
 )
-_POSTCODE = re.compile(r"^(?=.*\d)[A-Za-z0-9]{2,5}(?:[\s\-][A-Za-z0-9]{2,4})?$")
+#: Letters that mean a gender only under a gender column name (Polish K, Hungarian N, Turkish E/K ...).
+GENDER_LETTERS = frozenset("k n e z ž v h w o".split())
+_POSTCODE = re.compile(r"^(?=.*\d)[A-Za-z0-9]{2,7}(?:[\s\-][A-Za-z0-9]{2,4})?$")
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)(?:\.0)?$")
 _WORDS = re.compile(r"^[\p{L}][\p{L}\s,.'&/()\-]{1,80}$")
 
@@ -64,6 +69,8 @@ class QuasiIdentifierProfiler(ColumnProfiler):
             bump(stats, "subdivision_codes")
         if fold(v) in GENDER_WORDS:
             bump(stats, "gender_cells", count)
+        elif fold(v) in GENDER_LETTERS:
+            bump(stats, "gender_letter_cells", count)
         if _POSTCODE.match(v):
             bump(stats, "postcodes")
         m = _YEAR.match(v)
@@ -89,6 +96,8 @@ class QuasiIdentifierProfiler(ColumnProfiler):
 
         hints = ctx.quasi_hints
         g = stats.get("gender_cells", 0) / max(1, cells)
+        if "gender" in hints:
+            g += stats.get("gender_letter_cells", 0) / max(1, cells)
         if g >= 0.95 or ("gender" in hints and g >= self.min_share):
             return found("gender", g, f"{g:.0%} of cells are gender values")
         countries = share("country_names") + (share("country_codes") if "country" in hints else 0.0)
