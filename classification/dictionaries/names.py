@@ -14,12 +14,11 @@ import importlib.metadata
 import importlib.resources
 import os
 import pickle
-import tempfile
 import threading
 from pathlib import Path
 from typing import Literal
 
-from classification.dictionaries.text import variants
+from classification.dictionaries.text import cached_set, variants
 from governance.errors import ConfigError
 
 _lock = threading.Lock()
@@ -85,17 +84,6 @@ def load_names(*, max_rank: int, kind: NameKind = "any") -> frozenset[str]:
             return got
         suffix = "" if kind == "any" else f"-{kind}"
         path = cache_dir() / f"names-dataset-{_source_version()}{suffix}-rank{max_rank}.txt.gz"
-        if path.exists():
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
-                got = frozenset(line.rstrip("\n") for line in fh)
-        else:
-            built = _build(kind, max_rank)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".names-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as fh:
-                fh.write("\n".join(sorted(built)))
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-            got = frozenset(built)
+        got = cached_set(path, lambda: _build(kind, max_rank))
         _loaded[key] = got
         return got

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+import os
+import tempfile
 import unicodedata
+from pathlib import Path
+from typing import Callable
 
 
 def fold(text: str) -> str:
@@ -24,3 +29,19 @@ def variants(text: str) -> set[str]:
     """The folded form and its accent-free form (messy exports lose diacritics)."""
     f = fold(text)
     return {f, strip_accents(f)}
+
+
+def cached_set(path: Path, build: Callable[[], set[str]]) -> frozenset[str]:
+    """The set of lines of the gzip file ``path``; built with ``build`` and written there
+    (atomically, readable by all) when the file does not exist yet."""
+    if path.exists():
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return frozenset(line.rstrip("\n") for line in fh)
+    built = build()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".build-", suffix=".tmp")
+    with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(sorted(built)))
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    return frozenset(built)
