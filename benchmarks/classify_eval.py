@@ -1,8 +1,10 @@
 """Column classification on data the team did not write: Lakewarden vs presidio-structured.
 
 The tables come from third-party data shipped in PyPI packages (``benchmarks/eval``): Faker and
-Mimesis in several locales (two independent sources) and a messy export derived from both. Two
-splits: ``dev`` (tune on it) and ``test`` (held out: other locales, seeds, layouts and column names).
+Mimesis in several locales (two independent sources) and a messy export derived from both. Splits:
+``dev`` (tune on it), ``tune2`` (tuning: the test locales under the dev layouts), ``tune3`` (tuning: its
+own locales, layouts and column names, to check that tuning generalizes to unseen column names) and
+``test`` (held out: other locales, seeds, layouts and column names).
 
 For each table, written as Delta (delta-rs) and read through the embedded engine:
 
@@ -22,7 +24,7 @@ The test split is held out: its misclassified columns are only counted per entit
 
 Run::
 
-    .venv/bin/python -m benchmarks.classify_eval [--split dev|test|both] [--rows 2000] [--sample-rows 1000]
+    .venv/bin/python -m benchmarks.classify_eval [--split dev|tune2|tune3|test|both] [--rows 2000] [--sample-rows 1000]
         [--skip-presidio] [--only-source faker|mimesis|messy ...] [--work DIR] [--reveal-test-errors]
 """
 
@@ -287,7 +289,7 @@ def print_errors(rows: list[dict[str, Any]], reveal_test: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Lakewarden classification on third-party evaluation data, vs presidio-structured")
-    ap.add_argument("--split", choices=["dev", "tune2", "test", "both"], default="test")
+    ap.add_argument("--split", choices=["dev", "tune2", "tune3", "test", "both"], default="test")
     ap.add_argument("--rows", type=int, default=2000, help="rows per table (default 2000)")
     ap.add_argument("--sample-rows", type=int, default=None, help="sample size of both contenders (default: classification.sample_rows, 1000)")
     ap.add_argument("--nlp", choices=["no_op", "spacy_small"], default=None, help="Lakewarden nlp tier (default: classification.nlp)")

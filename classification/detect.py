@@ -56,7 +56,8 @@ _LEGAL_FORM = re.compile(
     r"ltd\.?|limited|plc|llc|llp|inc\.?|corp\.?|co\.|b\.?\s?v\.?|n\.?\s?v\.?|v\.?o\.?f\.?|s\.?p\.?a\.?|s\.?r\.?l\.?|s\.?n\.?c\.?|s\.?a\.?s\.?|"
     r"s\.?r\.?o\.?|a\.?\s?s\.?|k\.?\s?s\.?|v\.?\s?o\.?\s?s\.?|sp\.?\s?z\s?o\.?\s?o\.?|sp\.?\s?j\.?|s\.?c\.?|ab|hb|apS|a/s|oy|oyj|kft\.?|zrt\.?|nyrt\.?|bt\.?|"
     r"a\.?\s?ş\.?|şti\.?|pty|k\.?k\.?|e\.?\s?u\.?|lda\.?|ltda\.?|s\.?e\.?|se|& (?:co|sons|söhne|fils|hijos|figli|zonen)\.?|e (?:hijos|filhos|figli)|"
-    r"y asociados|et fils|und söhne|and sons|group|holding|partners?|associates|gruppe|groupe|grupo|gruppo)\)?\s*$",
+    r"y asociados|et fils|und söhne|and sons|group|holding|partners?|associates|gruppe|groupe|grupo|gruppo|"
+    r"bank|banka|banque|banco|banca|bankas|banken|sparkasse|pankki)\)?\s*$",
     re.IGNORECASE,
 )
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")
@@ -296,10 +297,12 @@ class ColumnScanner:
             self._run_presidio([texts[i][:MAX_NLP_CHARS] for i in need_nlp], [per_value[i] for i in need_nlp], [spans_per_value[i] for i in need_nlp])
             ev.nlp_values += len(need_nlp)
         for hits, spans, text in zip(per_value, spans_per_value, texts):
-            if "PERSON" in hits and _LEGAL_FORM.search(text[:200]):
-                # "Noelia Coll Sánchez S.L.": the cell names a company, whoever it is named after
-                del hits["PERSON"]
-                spans[:] = [sp for sp in spans if sp[2] != "PERSON"]
+            if hits.keys() & NLP_LABELS and _LEGAL_FORM.search(text[:200]):
+                # "Noelia Coll Sánchez S.L.", "Zagrebačka banka": the cell names a company, whoever or
+                # wherever it is named after
+                for ent in NLP_LABELS:
+                    hits.pop(ent, None)
+                spans[:] = [sp for sp in spans if sp[2] not in NLP_LABELS]
         for hits, text, c, region in zip(per_value, texts, counts, regions):
             if not self.engine.profilers:
                 break

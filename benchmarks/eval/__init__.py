@@ -1,6 +1,6 @@
 """Evaluation tables for column classification built from third-party data (not written by the team).
 
-Three sources, two splits:
+Three sources, four splits:
 
 - ``faker``: values from Faker's locale data sets (several locales);
 - ``mimesis``: values from Mimesis's locale data sets (several locales), an independent second source;
@@ -8,7 +8,9 @@ Three sources, two splits:
   formats, stray whitespace, upper-case names, empty strings and nulls).
 
 ``dev`` is the split to tune on; ``test`` is held out (other locales, other seeds, other table
-layouts and column names). See :mod:`benchmarks.eval.generate` and ``benchmarks/classify_eval.py``.
+layouts and column names); ``tune2`` (test locales, dev layouts) and ``tune3`` (locales, layouts and
+column names of its own) are tuning splits too. See :mod:`benchmarks.eval.generate` and
+``benchmarks/classify_eval.py``.
 """
 
 from benchmarks.eval.generate import SPLITS, generate, write

@@ -154,6 +154,27 @@ def tables(split: str, locales: tuple[str, ...], seed: int, rows: int) -> list[E
             ("OrderTotal", "amount", 0.0), ("Currency", "currency", 0.0), ("Country", "country", 0.0),
             ("Gender", "gender", 0.0), ("Slogan", "catch_phrase", 0.0), ("Notes", "notes_plain", 0.3),
         ]
+    elif split == "tune3":  # tune3: its own layouts and column names (opaque, reworded English, the locales' languages)
+        local_name, local_loc = "faker_br_cadastro", locales[0]
+        local = [
+            ("CodigoCadastro", "row_number", 0.0), ("PrimeiroNome", "first_name", 0.0), ("Sobrenome", "last_name", 0.0),
+            ("SobrenomeSolteira", "maiden_name", 0.5), ("inbox", "email", 0.05), ("Celular", "phone", 0.08),
+            ("Logradouro", "street", 0.0), ("CEP", "postcode", 0.0), ("Municipio", "city", 0.0), ("UF", "region", 0.0),
+            ("c11", "country", 0.0), ("DtNasc", "dob_dmy_slash", 0.0), ("line_of_work", "job", 0.1),
+            ("RazaoSocial", "company", 0.0), ("c15", "iban", 0.0), ("c16", "swift", 0.0), ("gross_value", "amount", 0.0),
+            ("c18", "currency", 0.0), ("purchase_ref", "order_no", 0.0), ("DataCadastro", "created_at", 0.0),
+            ("shade", "colour", 0.0), ("Observacoes", "memo_names_30", 0.2), ("c23", "catch_phrase", 0.0),
+        ]
+        mixed_name = "faker_loyalty_members"
+        mixed = [  # a phone column with its calling-code sibling
+            ("F01", "uuid", 0.0), ("given_name", "first_name", 0.0), ("surname", "last_name", 0.0), ("F04", "maiden_name", 0.1),
+            ("mail_to", "free_email", 0.0), ("contact_phone", "phone", 0.0), ("phone_cc", "calling_code", 0.0),
+            ("residence_line", "postal_address", 0.0), ("residence_town", "city", 0.0), ("postal_area", "postcode", 0.0),
+            ("F40", "region", 0.0), ("F12", "dob_date", 0.0), ("F13", "birth_year", 0.0), ("epangelma", "job", 0.0),
+            ("etaireia", "company", 0.0), ("card_on_file", "card", 0.0), ("client_ip", "ip", 0.05), ("F18", "created_at", 0.0),
+            ("monto", "amount", 0.0), ("divisa", "currency", 0.0), ("home_country", "country", 0.0), ("genero", "gender", 0.0),
+            ("tagline", "catch_phrase", 0.0), ("agent_notes", "notes_plain", 0.3), ("F25", "ean13", 0.0),
+        ]
     else:
         local_name, local_loc = "faker_cz_zakaznici", locales[0]
         local = [

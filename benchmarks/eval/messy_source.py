@@ -27,7 +27,10 @@ from benchmarks.eval.labels import EvalTable, Kind, build_table, with_name
 PO_BOX = {"fr": "BP {n}", "de": "Postfach {n}", "es": "Apartado de correos {n}", "en": "P.O. Box {n}",
           "cs": "P.O. Box {n}", "pt": "Apartado {n}", "pl": "Skrytka pocztowa {n}", "it": "Casella postale {n}",
           "nl": "Postbus {n}", "sv": "Box {n}", "da": "Postboks {n}", "fi": "PL {n}", "hu": "Pf. {n}",
-          "ro": "C.P. {n}", "tr": "P.K. {n}", "ja": "私書箱{n}号"}
+          "ro": "C.P. {n}", "tr": "P.K. {n}", "ja": "私書箱{n}号",
+          # languages of the tune3 split
+          "el": "Τ.Θ. {n}", "hr": "p.p. {n}", "sk": "P. O. Box {n}", "sl": "p.p. {n}", "lt": "a.d. {n}", "lv": "a/k {n}",
+          "et": "postkast {n}", "no": "Postboks {n}", "uk": "а/с {n}", "id": "Kotak Pos {n}"}
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%b-%y", "%d %B %Y", "%Y%m%d", "%d/%m/%y", "%Y/%m/%d"]
 EXCEL_EPOCH = date(1899, 12, 30)
 
@@ -321,6 +324,18 @@ def tables(split: str, faker_locales: tuple[str, ...], mimesis_locales: tuple[st
             ("Sex", "gender_mess", 0.05), ("Occupation", "job_mess", 0.15), ("Company", "company", 0.05), ("Amount", "amount_mess", 0.0),
             ("OrderNo", "order_digits", 0.0), ("Created", "event_mixed", 0.0), ("Curr", "currency_mess", 0.0), ("Colour", "colour", 0.1),
             ("Memo", "memo_mess", 0.2), ("Unnamed_21", "empty", 0.0), ("RefCode", "ean_excel", 0.0), ("IP", "ip_mess", 0.1),
+        ]
+    elif split == "tune3":  # tune3: its own layout and column names (opaque, reworded English, the locales' languages)
+        name = "messy_crm_migration"
+        spec = [
+            ("LOPENR", "row_id", 0.0), ("KUNDE_NAVN", "name_mess", 0.05), ("TLF_HJEM", "phone_excel", 0.15),
+            ("C04", "phone_digits", 0.2), ("CONTACT_MAIL", "email_mess", 0.05), ("KARTENNUMMER", "card_excel", 0.1),
+            ("C07", "iban_mess", 0.1), ("GATEADRESSE", "address_mess", 0.05), ("HOME_TOWN", "city_mess", 0.05),
+            ("C10", "country_mess", 0.05), ("POSTNR", "zip_mess", 0.05), ("C12", "dob_mixed", 0.1),
+            ("KJONN", "gender_mess", 0.05), ("WORK_ROLE", "job_mess", 0.15), ("ARBEITGEBER", "company", 0.05),
+            ("SUMA", "amount_mess", 0.0), ("TICKET_NO", "order_digits", 0.0), ("C18", "event_mixed", 0.0),
+            ("CCY", "currency_mess", 0.0), ("FARGE", "colour", 0.1), ("CALL_LOG", "memo_mess", 0.2),
+            ("C22", "empty", 0.0), ("C23", "ean_excel", 0.0), ("WAN_ADDRESS", "ip_mess", 0.1),
         ]
     else:
         name = "messy_legacy_dump"

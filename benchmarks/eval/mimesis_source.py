@@ -121,7 +121,7 @@ KINDS: dict[str, Kind] = {
 def tables(split: str, locales: tuple[str, ...], seed: int, rows: int) -> list[EvalTable]:
     """The Mimesis tables of one split: one locale with native column names, and a mixed-locale one."""
     if split in ("dev", "tune2"):  # tune2: dev layouts, test locales
-        local_name, local_loc = "mimesis_de_kunden", "de"
+        local_name, local_loc = "mimesis_de_kunden", "de" if split == "dev" else locales[0]
         local = [
             ("Kundennummer", "row_number", 0.0), ("Vorname", "first_name", 0.0), ("Nachname", "last_name", 0.0),
             ("Geburtsname", "maiden_name", 0.5), ("E-Mail", "email", 0.05), ("Telefon", "telephone", 0.1),
@@ -140,6 +140,27 @@ def tables(split: str, locales: tuple[str, ...], seed: int, rows: int) -> list[E
             ("src_ip", "ip", 0.0), ("ts", "event_ts", 0.0), ("http_status", "http_status", 0.0), ("ua", "user_agent", 0.0),
             ("device", "product", 0.0), ("category", "category", 0.0), ("price", "price", 0.0), ("currency", "currency", 0.0),
             ("isbn", "isbn", 0.0), ("ean", "ean", 0.0), ("sdk_version", "version", 0.0), ("comment", "notes_plain", 0.4),
+        ]
+    elif split == "tune3":  # tune3: its own layouts and column names (opaque, reworded English, the locales' languages)
+        local_name, local_loc = "mimesis_hr_korisnici", locales[0]
+        local = [
+            ("BrojKupca", "row_number", 0.0), ("KrsnoIme", "first_name", 0.0), ("Prezime", "last_name", 0.0),
+            ("DjevojackoPrezime", "maiden_name", 0.5), ("col05", "email", 0.05), ("Mobitel", "telephone", 0.1),
+            ("Prebivaliste", "address", 0.0), ("PostanskiBroj", "postcode", 0.0), ("Grad", "city", 0.0),
+            ("Zupanija", "state", 0.0), ("residency", "country", 0.0), ("DatumRodjenja", "dob_dmy_dot", 0.0),
+            ("Spol", "gender", 0.0), ("trade", "occupation", 0.1), ("Poduzece", "company", 0.0), ("col16", "bank", 0.0),
+            ("col17", "card", 0.3), ("net_sum", "price", 0.0), ("col19", "currency", 0.0), ("hue", "colour", 0.0),
+            ("entered_on", "event_ts", 0.0), ("Napomena", "memo_names_25", 0.2), ("col23", "product", 0.0),
+        ]
+        mixed_name = "mimesis_partner_feed"
+        mixed = [  # a phone column without a calling-code sibling
+            ("x_01", "uuid", 0.0), ("attr_2", "full_name", 0.0), ("name_embossed", "card_owner", 0.0), ("x_04", "email", 0.0),
+            ("reach_number", "phone_intl", 0.0), ("x_06", "country_iso", 0.0), ("x_07", "address", 0.0),
+            ("miestas", "city", 0.0), ("x_09", "postcode", 0.0), ("x_10", "dob_iso", 0.0), ("gimimo_metai", "birth_year", 0.0),
+            ("attr_12", "occupation", 0.0), ("lytis", "gender", 0.0), ("x_14", "ip", 0.0), ("received_utc", "event_ts", 0.0),
+            ("http_code", "http_status", 0.0), ("client_software", "user_agent", 0.0), ("handset", "product", 0.0),
+            ("x_19", "price", 0.0), ("x_20", "currency", 0.0), ("attr_21", "ean", 0.0), ("build", "version", 0.0),
+            ("x_23", "ticker", 0.0), ("pastabos", "notes_plain", 0.4), ("attr_25", "car", 0.0),
         ]
     else:
         local_name, local_loc = "mimesis_pl_klienci", "pl"

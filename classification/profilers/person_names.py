@@ -26,6 +26,7 @@ TITLES = frozenset("mr mrs ms miss dr prof sir madam herr frau m mme mlle sr sra
 _CAPITALISED_RUN = re.compile(r"\b\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}]+)?(?:\s+(?:(?:van|von|de|da|dos|del|der|den|di|du|la|le)\s+)?\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}]+)?){1,2}\b")
 #: Column names that say organisation: bare surnames there are company names ("Dupont", "Leroy et Fils").
 _ORG_COLUMN = re.compile(r"compan|societe|société|firma|firm|empresa|azienda|bedrijf|spole|employer|vendor|supplier|merchant|"
+                         r"razao|raison|ragione|unternehmen|arbeitgeber|poduzece|etaireia|yritys|foretag|selskab|ceg|"
                          r"organi[sz]ation|(^|_)(org|corp|business|brand|store|shop|bank)(_|$)", re.IGNORECASE)
 _NON_NAME = re.compile(r"[\d@/\\:;#%&=+_|<>\[\]{}]")
 
@@ -143,8 +144,8 @@ class PersonNameProfiler(ColumnProfiler):
         share = stats.get("name_values", 0) / values
         place_share = stats.get("place_values", 0) / values
         hinted = "PERSON" in ctx.hints
-        if not hinted and _ORG_COLUMN.search(ctx.column.split(".")[-1]):
-            return None
+        if not hinted and (_ORG_COLUMN.search(ctx.column.split(".")[-1]) or ctx.hints & {"LOCATION", "STREET_ADDRESS"}):
+            return None  # a town or street named after people, a company named after its founder
         need = self.hinted_min_share if hinted else self.min_share
         if share < need or place_share > self.max_place_share:
             return None

@@ -95,3 +95,46 @@ def test_free_text_columns_both_with_and_without_names(tables):
     for split, ts in tables.items():
         labels = {t.labels[c] for t in ts for c in t.free_text}
         assert labels == {"PERSON", None}, split
+
+
+def _norm(column: str) -> str:
+    """A column name compared loosely: lower case, letters and digits only (``Post_Code`` is ``postcode``)."""
+    return "".join(ch for ch in column.lower() if ch.isalnum())
+
+
+def test_tune3_has_layouts_of_its_own(tables):
+    # tune3 checks that tuning generalizes to unseen column names: none of the test split's, none of dev's
+    tune3 = {_norm(c) for t in tables["tune3"] for c in t.columns}
+    for other in ("test", "dev", "tune2"):
+        assert not tune3 & {_norm(c) for t in tables[other] for c in t.columns}, other
+        assert not {t.name for t in tables["tune3"]} & {t.name for t in tables[other]}, other
+
+
+def test_tune3_shares_no_locale_or_seed_with_another_split():
+    t3 = SPLITS["tune3"]
+    t3_tags = {locale_tag(x) for x in t3.faker_locales + t3.mimesis_locales}
+    for name, sp in SPLITS.items():
+        if name == "tune3":
+            continue
+        assert not t3_tags & {locale_tag(x) for x in sp.faker_locales + sp.mimesis_locales}, name
+        assert sp.seed != t3.seed, name
+    # no two splits share a locale and seed pair
+    pairs = [p for sp in SPLITS.values() for p in {(locale_tag(x), sp.seed) for x in sp.faker_locales + sp.mimesis_locales}]
+    assert len(pairs) == len(set(pairs))
+
+
+def test_tune3_words_drop_the_names_of_its_locales():
+    from benchmarks.eval import words
+
+    t3 = SPLITS["tune3"]
+    assert (t3.faker_locales, t3.mimesis_locales) == (words.TUNE3_FAKER_LOCALES, words.TUNE3_MIMESIS_LOCALES)
+    assert "gut" not in {w.lower() for w in words.faker_words("de_AT")}  # a de_AT surname
+
+
+def test_tune3_phone_columns_with_and_without_a_calling_code_sibling(tables):
+    def kinds(t):
+        return set(t.kinds.values())
+
+    phone_tables = [t for t in tables["tune3"] if any(t.labels[c] == "PHONE_NUMBER" for c in t.columns)]
+    assert any("calling_code" in kinds(t) for t in phone_tables)
+    assert any("calling_code" not in kinds(t) for t in phone_tables)
