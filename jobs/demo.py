@@ -143,6 +143,8 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
         shutil.rmtree(root)
     root.mkdir(parents=True, exist_ok=True)
     reports.mkdir(exist_ok=True)
+    # before anything is audited: the audit anchor is signed with a key derived from the master key
+    _demo_master_key(ctx, root)
     if not args.keep or not any(root.iterdir()):
         counts = _generate(ctx, root, rows=args.rows, seed=args.seed)
         ctx.out.print(f"demo lake: {sum(counts.values()):,} rows in {len(counts)} tables under {root}")
@@ -150,7 +152,6 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
             ctx.out.print(f"  {name:<16} {n:>9,} rows")
     failures = 0
     if not args.skip_steps:
-        _demo_master_key(ctx, root)
         have = set(available_commands())
         for label, step in _steps(ctx, root, reports):
             if label.split()[0].rstrip(":") not in have | {"HTML"}:  # "HTML report" is the report command
