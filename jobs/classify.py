@@ -117,6 +117,7 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
         for v in r.columns:
             rows.append({
                 "table": r.table, "column": v.name, "entity": v.entity or "-", "also": ",".join(v.entities[1:]),
+                "quasi_id": v.quasi_identifier or "", "free_text": "yes" if v.free_text and v.entity else "",
                 "confidence": f"{v.confidence:.2f}", "sensitivity": v.sensitivity, "reviewed": "yes" if v.reviewed else "",
             })
     if rows:
