@@ -130,7 +130,8 @@ def fuse(ev: ColumnEvidence, policy: ClassificationPolicy, *, min_share: float, 
     if ev.truncated_values:
         evidence["notes"].append(f"{ev.truncated_values} long value(s) scanned on their first characters only")
 
-    free_text = ev.text_like / max(1, ev.values_checked) >= 0.5
+    # a column named for towns or addresses holds places, however many words they have
+    free_text = ev.text_like / max(1, ev.values_checked) >= 0.5 and not hinted & {"LOCATION", "STREET_ADDRESS"}
     evidence["free_text"] = free_text
     cands = _candidates(ev, hinted)
     if free_text:
@@ -167,7 +168,8 @@ def fuse(ev: ColumnEvidence, policy: ClassificationPolicy, *, min_share: float, 
     accepted = [c for c in strong if c.share >= needed(c)]
     signals: list[str] = evidence["signals"]
     quasi = next((f for f in findings if f.kind == "quasi_identifier"), None)
-    if quasi is not None and (not accepted if free_text else all(c.entity in NLP_ENTITIES and not c.profiler for c in accepted)):
+    place_only = all(c.entity == "LOCATION" or (c.entity in NLP_ENTITIES and not c.profiler) for c in accepted)
+    if quasi is not None and (not accepted if free_text else place_only):
         # A country or state column is a quasi-identifier, not a LOCATION of a person.
         evidence["quasi_identifier"] = quasi.label
         signals.append(f"quasi-identifier ({quasi.label}): {quasi.signal}")
