@@ -120,7 +120,7 @@ class PersonNamesSpec(_Strict):
     """``profilers.person_names``: PERSON from the names-dataset dictionary (105 countries)."""
 
     enabled: bool = True
-    max_rank: int = Field(default=5000, ge=100, le=30000)
+    max_rank: int = Field(default=30000, ge=100, le=30000)
     min_share: float = Field(default=0.7, gt=0, le=1)
     hinted_min_share: float = Field(default=0.4, gt=0, le=1)
     min_distinct: int = Field(default=30, ge=1)

@@ -44,7 +44,7 @@ class PersonNameProfiler(ColumnProfiler):
 
     NAME: ClassVar[str] = "person_names"
 
-    def __init__(self, *, max_rank: int = 5000, min_share: float = 0.7, hinted_min_share: float = 0.4,
+    def __init__(self, *, max_rank: int = 30000, min_share: float = 0.7, hinted_min_share: float = 0.4,
                  min_distinct: int = 30, max_place_share: float = 0.3) -> None:
         self.max_rank = max_rank
         self.min_share = min_share
