@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Callable, Iterator, Literal
 from classification.detect import MAX_SCAN_CHARS, ColumnEvidence
 from classification.engine import NlpTier
 from classification.registry import RecognizerConfig
+from governance.risk import snake_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -216,7 +217,3 @@ def read_files(spark: "SparkSession", paths: list[str], schema: "StructType") ->
     return spark.read.schema(schema).parquet(*paths)
 
 
-
-def snake_name(leaf: str) -> str:
-    """``CountryCode`` -> ``country_code``: the form the name patterns are written for."""
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", leaf).lower().replace("-", "_").replace(" ", "_")

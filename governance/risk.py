@@ -103,16 +103,17 @@ class ClassificationPolicy(_Strict):
 
     def name_hinted(self, column_leaf: str) -> set[str]:
         """Entities whose name hints match the lower-cased column leaf name."""
-        name = _snake(column_leaf)
+        name = snake_name(column_leaf)
         return {ent for ent, pats in self.name_hints.items() if any(re.search(p, name) for p in pats)}
 
     def quasi_hinted(self, column_leaf: str) -> set[str]:
         """Quasi-identifier kinds whose hints match the lower-cased column leaf name."""
-        name = _snake(column_leaf)
+        name = snake_name(column_leaf)
         return {kind for kind, pats in self.quasi_hints.items() if any(re.search(p, name) for p in pats)}
 
 
-def _snake(column_leaf: str) -> str:
+def snake_name(column_leaf: str) -> str:
+    """``CountryCode`` -> ``country_code``: the lower-case form the name-hint patterns are written for."""
     return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", column_leaf).lower().replace("-", "_").replace(" ", "_")
 
 
