@@ -24,7 +24,7 @@ The test split is held out: its misclassified columns are only counted per entit
 
 Run::
 
-    .venv/bin/python -m benchmarks.classify_eval [--split dev|tune2|tune3|test|both] [--rows 2000] [--sample-rows 1000]
+    .venv/bin/python -m benchmarks.classify_eval [--split dev|tune2|tune3|tune4|test|both] [--rows 2000] [--sample-rows 1000]
         [--skip-presidio] [--only-source faker|mimesis|messy ...] [--work DIR] [--reveal-test-errors]
 """
 
@@ -289,7 +289,7 @@ def print_errors(rows: list[dict[str, Any]], reveal_test: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Lakewarden classification on third-party evaluation data, vs presidio-structured")
-    ap.add_argument("--split", choices=["dev", "tune2", "tune3", "test", "both"], default="test")
+    ap.add_argument("--split", choices=["dev", "tune2", "tune3", "tune4", "test", "both"], default="test")
     ap.add_argument("--rows", type=int, default=2000, help="rows per table (default 2000)")
     ap.add_argument("--sample-rows", type=int, default=None, help="sample size of both contenders (default: classification.sample_rows, 1000)")
     ap.add_argument("--nlp", choices=["no_op", "spacy_small"], default=None, help="Lakewarden nlp tier (default: classification.nlp)")

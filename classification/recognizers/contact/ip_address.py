@@ -12,7 +12,8 @@ class IpAddressRecognizer(LakewardenPatternRecognizer):
 
     ENTITY = "IP_ADDRESS"
     PATTERNS = [
-        ("ipv4", r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])", 0.6),
+        # not a version number: "Chrome/41.0.887.0", "rv:1.9.7.20", "v10.2.0.1" (user agents, build tags)
+        ("ipv4", r"(?<![\d.])(?<!\w/)(?<!rv:)(?<![vV])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])", 0.6),
         ("ipv6", r"(?<![:\w])(?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{1,4}){0,6}(?![:\w])", 0.6),
     ]
     CONTEXT = ["ip", "ipaddress", "ip_address", "address", "client", "remote", "host"]

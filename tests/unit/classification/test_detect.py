@@ -46,3 +46,31 @@ def test_code_fragments_do_not_count_as_entities() -> None:
     # a phone-like run inside a longer code is not the cell's content
     ev = scan_values(ENGINE, "ref", ["ZX-212-555-0147-QQ-0009-7781-AB"], sample_values=10, min_share=0.5)
     assert "PHONE_NUMBER" not in ev.entity_cells
+
+
+def test_legal_forms_before_or_after_the_name_mark_an_organisation() -> None:
+    from classification.detect import is_organisation
+
+    for v in ("Arion banki hf.", "Össur ehf", "Equinor ASA", "Krka d.d.", "Gorenje d.o.o.", "ООО «Ромашка»",
+              "АО Тинькофф Банк", "Noelia Coll S.L.", "Zagrebačka banka"):
+        assert is_organisation(v), v
+
+
+def test_people_streets_and_prose_are_not_organisations() -> None:
+    from classification.detect import is_organisation
+
+    for v in ("Jan Novák", "Lucas Thomas", "Rue de la Paix 12", "Called Maria about the loan", "Google ad", "Ooo, nice"):
+        assert not is_organisation(v), v
+
+
+def test_a_name_inside_a_street_address_is_not_a_person() -> None:
+    # "603 Robert Hill": the English street recognizer covers the name, so the dictionaries' PERSON span is dropped
+    engine = get_engine(RecognizerConfig(), nlp="no_op")
+    streets = [f"{n} {first} {last} Street, Port Alecshire, BC L6P 3B8" for n, (first, last) in
+               enumerate([("Robert", "Hill"), ("Anna", "Smith"), ("John", "Miller"), ("Maria", "Lopez")], start=101)]
+    prose = [f"Transfer to {first} {last} for the rent, thanks" for first, last in [("Robert", "Hill"), ("Anna", "Smith")]]
+    ev = scan_values(engine, "k7", streets, sample_values=100, min_share=0.5)
+    assert ev.entity_cells.get("STREET_ADDRESS") == 4
+    assert "PERSON" not in ev.entity_cells
+    if engine.name_checker is not None:  # the same names in prose are people
+        assert scan_values(engine, "memo", prose, sample_values=100, min_share=0.5).entity_cells.get("PERSON") == 2

@@ -38,3 +38,9 @@ def test_subdivisions_and_their_codes() -> None:
 def test_towns_of_many_countries_are_found_and_words_are_not() -> None:
     assert all(is_city(t) for t in ("Brno", "Székesfehérvár", "Kraków", "Krakow", "Porto", "Tampere"))
     assert not any(is_city(w) for w in ("Premium", "Debit", "", "Novák"))
+
+
+def test_towns_in_other_scripts_and_after_a_locality_word_are_found() -> None:
+    for t in ("Азов", "г. Азов", "四平市", "四平", "Ağcabədi", "TP. Hà Nội", "Thành phố Đà Nẵng"):
+        assert is_city(t), t
+    assert not any(is_city(w) for w in ("г. Премиум", "市", "Lake Janeburgh"))

@@ -61,3 +61,28 @@ def test_a_location_span_in_prose_counts_only_for_a_country_or_region() -> None:
     text = "Transfer to Portugal and Quisque"
     assert PROF.confirms_span(text, 12, 20, entity="LOCATION")
     assert not PROF.confirms_span(text, 25, 32, entity="LOCATION")
+
+
+def test_cyrillic_names_are_read_through_their_transliteration() -> None:
+    assert PROF.is_name("Александра") and PROF.is_name("Борис Корабальникова") and PROF.is_name("АНДРЕЕВ, Логгин")
+
+
+def test_a_title_before_a_name_is_skipped() -> None:
+    assert PROF.is_name("Г-ца Маруся Сопаджиева") and PROF.is_name("Dr. Jan Nowak") and PROF.is_name("Quý cô Hương Phạm")
+
+
+def test_patronymic_and_family_name_endings_are_names_whatever_the_stem() -> None:
+    for v in ("Stígsdóttir", "Arnkelsson", "Vəziroğlu", "Əkbərzadə", "Rəhimli", "Сопаджиева", "Мамбетов"):
+        assert PROF.is_name(v), v
+
+
+def test_words_without_a_name_ending_or_in_lower_case_are_not_names() -> None:
+    for v in ("season", "больница", "Договор", "Платёж", "Квитанция", "Quarterly Report", "stígsdóttir"):
+        assert not PROF.is_name(v), v
+
+
+def test_icelandic_surnames_make_a_person_column() -> None:
+    surnames = [f"{stem}{end}" for stem in ("Arnkel", "Auðberg", "Bjarnfinn", "Eldgrím", "Gunnlaug", "Hallgrím", "Ingimund",
+                                            "Kolbein", "Sigurbjörn", "Þorgeir", "Valgeir", "Steinþór") for end in ("sson", "sdóttir", "sdottir")]
+    f = profile(PROF, "c7", surnames * 2)
+    assert f is not None and f.label == "PERSON"
