@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import regex as re
 
+from classification.dictionaries.cities import is_city
 from classification.dictionaries.names import PARTICLES, load_names
 from classification.dictionaries.places import is_place
 from classification.dictionaries.text import fold, strip_accents, to_latin
@@ -151,12 +152,15 @@ class PersonNameProfiler(ColumnProfiler):
     def observe(self, stats: Stats, value: str, *, count: int, ctx: ValueContext) -> None:  # noqa: D102
         bump(stats, "values")
         bump(stats, "cells", count)
-        if "LOCATION" in ctx.nlp_entities or is_place(value):
-            bump(stats, "place_values")
-            return
         if ctx.pattern_entities - {"PERSON"}:
             return
-        if self.is_name(value):
+        name = self.is_name(value)
+        # the small model tags many foreign surnames LOCATION ("Armińska"); a dictionary name is a place only
+        # when it names a country, a region or a town
+        if is_place(value) or ("LOCATION" in ctx.nlp_entities and (not name or is_city(value))):
+            bump(stats, "place_values")
+            return
+        if name:
             bump(stats, "name_values")
             bump(stats, "name_cells", count)
 

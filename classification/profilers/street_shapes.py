@@ -1,7 +1,7 @@
 """STREET_ADDRESS by shape under an address column name, for streets without a street-type word.
 
 Czech, Slovak, Polish, Hungarian, Nordic and many other addresses name the street alone
-("Husova 12", "Nádražní 1234/5", "Mannerheimintie 3 A") and no street-type word marks them.
+("Husova 12", "Nádražní 1234/5", "Mannerheimintie 3 A", "狮子山八条441号") and no street-type word marks them.
 Under a column name that says address (``name_hints``), a column whose values are a street
 name and a house number, in either order, is STREET_ADDRESS at a lower confidence.
 """
@@ -16,7 +16,9 @@ from classification.profilers.base import ColumnProfiler, Finding, JudgeContext,
 
 _NUMBER = r"\d{1,5}[A-Za-z]?(?:\s?[/\-]\s?\d{1,5}[A-Za-z]?)?(?:\s[A-Z])?"
 _NAME = r"\p{L}[\p{L}'’.\-]*(?:\s+\p{L}[\p{L}'’.\-]*){0,4}"
-_STREET_SHAPE = re.compile(rf"^(?:{_NAME},?\s+(?:č\.\s?p\.\s?|nr\.?\s?|no\.?\s?)?{_NUMBER}|{_NUMBER},?\s+{_NAME})(?:,\s?.{{2,60}})?$", re.IGNORECASE)
+_CJK_STREET = r"[\p{Han}\p{Hiragana}\p{Katakana}ー]{1,20}\d{1,5}(?:[\-－]\d{1,5}){0,2}\s?(?:号|號|番地?|丁目)"
+_STREET_SHAPE = re.compile(rf"^(?:{_NAME},?\s+(?:č\.\s?p\.\s?|nr\.?\s?|no\.?\s?)?{_NUMBER}|{_NUMBER},?\s+{_NAME}|{_CJK_STREET})(?:,\s?.{{2,60}})?$",
+                           re.IGNORECASE)
 
 
 class StreetShapeProfiler(ColumnProfiler):

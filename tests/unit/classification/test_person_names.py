@@ -86,3 +86,13 @@ def test_icelandic_surnames_make_a_person_column() -> None:
                                             "Kolbein", "Sigurbjörn", "Þorgeir", "Valgeir", "Steinþór") for end in ("sson", "sdóttir", "sdottir")]
     f = profile(PROF, "c7", surnames * 2)
     assert f is not None and f.label == "PERSON"
+
+
+def test_surnames_the_model_tags_as_locations_still_make_a_person_column_and_towns_do_not() -> None:
+    # the model tags every other surname LOCATION; a third of these surnames are also the names of towns
+    loc = [frozenset({"LOCATION"}) if i % 2 else frozenset() for i in range(len(CZECH_PT_FR_SURNAMES))]
+    f = profile(PROF, "Geburtsname", CZECH_PT_FR_SURNAMES, nlp=loc)
+    assert f is not None and f.label == "PERSON"
+    towns = ["Brno", "Porto", "Lisboa", "Praha", "Ostrava", "Coimbra", "Braga", "Plzeň", "Olomouc", "Liberec", "Faro", "Aveiro",
+             "Nantes", "Lyon", "Lille", "Rennes", "Dijon", "Angers", "Toulon", "Grenoble"] * 2
+    assert profile(PROF, "c3", towns, nlp=[frozenset({"LOCATION"})] * len(towns)) is None

@@ -21,3 +21,10 @@ def test_the_same_shape_without_an_address_name_is_not_claimed() -> None:
 def test_free_text_under_an_address_name_is_not_street_shaped() -> None:
     notes = ["please deliver to the back door after six", "call before delivery, the bell is broken"] * 10
     assert profile(PROF, "address", notes, hints=frozenset({"STREET_ADDRESS"})) is None
+
+
+def test_chinese_and_japanese_street_numbers_are_street_shaped() -> None:
+    cjk = ["二七九条490号", "狮子山八条441号", "花果八条518号", "中山路12号", "銀座4丁目", "本町3-2-1番地"] * 5
+    f = profile(PROF, "ship_to", cjk, hints=frozenset({"STREET_ADDRESS"}))
+    assert f is not None and f.label == "STREET_ADDRESS"
+    assert profile(PROF, "ship_to", ["二七九条", "价格490元", "第3章"] * 10, hints=frozenset({"STREET_ADDRESS"})) is None
