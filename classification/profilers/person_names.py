@@ -36,7 +36,12 @@ _CAPITALISED_RUN = re.compile(r"\b\p{Lu}[\p{Ll}'’]+(?:-\p{Lu}[\p{Ll}]+)?(?:\s+
 #: Column names that say organisation: bare surnames there are company names ("Dupont", "Leroy et Fils").
 _ORG_COLUMN = re.compile(r"compan|societe|société|firma|firm|empresa|azienda|bedrijf|spole|employer|vendor|supplier|merchant|"
                          r"razao|raison|ragione|unternehmen|arbeitgeber|poduzece|etaireia|yritys|foretag|selskab|ceg|"
-                         r"organi[sz]ation|(^|_)(org|corp|business|brand|store|shop|bank)(_|$)", re.IGNORECASE)
+                         r"organi[sz]ation|(^|_)(org|corp|business|brand|store|shop|bank)(_|$)|"
+                         # "employer" and "company" in the languages of Europe
+                         r"employeur|empleador|empregador|datore_?di_?lavoro|werkgever|pracodawca|zamestnavatel|munkaltato|angajator|"
+                         r"arbetsgivare|arbejdsgiver|arbeidsgiver|tyonantaja|isveren|delodajalec|poslodavac|tooandja|darbdavys|"
+                         r"darba_?devejs|rabotodatel|ergodotis|vinnuveitandi|spolecnost|spolocnost|societa|societate|spolka|sirket|"
+                         r"podjetje|tvrtka|ettevote|imone|uznemums|kompania|fyrirtaeki|vinnustadur", re.IGNORECASE)
 _AZERI_ENDINGS = ("li", "lı", "lu", "lü", "ov", "ova", "yev", "yeva", "ev", "eva")
 _SLAVIC_ENDINGS = ("ov", "ova", "ev", "eva", "yev", "yeva", "in", "ina", "ski", "ska", "skiy", "skaya", "sky", "enko", "vich", "vna", "ich")
 _NON_NAME = re.compile(r"[\d@/\\:;#%&=+_|<>\[\]{}]")

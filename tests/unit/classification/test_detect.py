@@ -74,3 +74,14 @@ def test_a_name_inside_a_street_address_is_not_a_person() -> None:
     assert "PERSON" not in ev.entity_cells
     if engine.name_checker is not None:  # the same names in prose are people
         assert scan_values(engine, "memo", prose, sample_values=100, min_share=0.5).entity_cells.get("PERSON") == 2
+
+
+def test_legal_forms_of_more_countries_and_upper_case_only_forms() -> None:
+    from classification.detect import is_organisation
+
+    for v in ("Urban OG", "Preda SCA", "Bakken BA", "Sampaio - ME", "Mäkelä Seppälä Tmi", "Pohl e.G.", "Tağızadə MMC",
+              "Καρακώστα Α.Ε.", "Grupa Katana", "(주) 마루", "Никитина Лтд", "Sánchez Sociedad Anónima"):
+        assert is_organisation(v), v
+    # surnames that equal a legal form written without its dots, and lower-case words
+    for v in ("Daphne Vos", "Erik Ek", "Anna Ba", "Tran Van Ky", "the sem"):
+        assert not is_organisation(v), v

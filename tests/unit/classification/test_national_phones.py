@@ -43,3 +43,27 @@ def test_bare_digit_ids_without_a_phone_name_are_not_phone_numbers() -> None:
 def test_amounts_are_not_phone_numbers() -> None:
     amounts = [f"{i * 13.7:.2f}" for i in range(1, 60)]
     assert profile(PROF, "TelephoneNumber", amounts, regions=["US"] * 59, hints=frozenset({"PHONE_NUMBER"})) is None
+
+
+def _mixed_numbers(n: int) -> list[str]:
+    """Numbers of several countries as people write them, with no country beside them."""
+    forms = ["036 {a:03d} {b:02d} {c:02d}", "+32 {a:03d} {b:02d}{c:02d}", "{a:03d}.{b:03d}.{c:04d}", "1-{a:03d}-{b:03d}-{c:04d}",
+             "(0{a:03d}) {b:03d}{c:03d}", "06 {a:02d} {b:02d} {c:02d} {a:02d}"]
+    return [forms[i % len(forms)].format(a=100 + i % 800, b=10 + (i * 7) % 89, c=1000 + (i * 31) % 8999 if "{c:04d}" in forms[i % len(forms)]
+                                         else (i * 13) % 99) for i in range(n)]
+
+
+def test_digits_grouped_as_phone_numbers_are_phone_numbers_without_a_name_or_country() -> None:
+    f = profile(PROF, "k5", _mixed_numbers(80))
+    assert f is not None and f.label == "PHONE_NUMBER" and f.score < 0.45 and "grouped" in f.signal
+
+
+def test_grouped_codes_that_are_not_phone_numbers_are_not_claimed() -> None:
+    isbns = [f"978-{i % 9 + 1}-{60000 + i * 7}-{100 + i % 800}-{i % 10}" for i in range(60)]
+    dates = [f"{1 + i % 28:02d}.{1 + i % 12:02d}.{1990 + i % 30}" for i in range(60)]
+    zips = [f"{10000 + i * 37}-{1000 + i * 11}" for i in range(60)]
+    decimals = [f"{1000 + i * 37}.{1000 + i * 11}" for i in range(60)]
+    for values in (isbns, dates, zips, decimals):
+        assert profile(PROF, "c1", values) is None, values[0]
+    # a postcode column name vetoes the shape path
+    assert profile(PROF, "zip", _mixed_numbers(80), quasi_hints=frozenset({"postcode"})) is None

@@ -96,3 +96,8 @@ def test_surnames_the_model_tags_as_locations_still_make_a_person_column_and_tow
     towns = ["Brno", "Porto", "Lisboa", "Praha", "Ostrava", "Coimbra", "Braga", "Plzeň", "Olomouc", "Liberec", "Faro", "Aveiro",
              "Nantes", "Lyon", "Lille", "Rennes", "Dijon", "Angers", "Toulon", "Grenoble"] * 2
     assert profile(PROF, "c3", towns, nlp=[frozenset({"LOCATION"})] * len(towns)) is None
+
+
+def test_surnames_under_an_employer_column_name_of_another_language_are_companies() -> None:
+    for column in ("Zamestnavatel", "Tyonantaja", "Pracodawca", "werkgever"):
+        assert profile(PROF, column, CZECH_PT_FR_SURNAMES) is None, column
