@@ -31,10 +31,24 @@ _DATE_LIKE = re.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
 _DOTTED_QUAD = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 #: Postcodes written in two groups: US ZIP+4 "12345-6789", Brazil "12345-678", Japan "123-4567".
 _POSTCODE_LIKE = re.compile(r"^(?:\d{5}-\d{3,4}|\d{3}-\d{4})$")
+_DIGIT_RUN = re.compile(r"^\d{7,15}$")
+#: Bare digit runs: share that must be valid international numbers once a "+" is put before them (numbers
+#: stored with their country code and nothing else; random 11-digit IDs reach about 0.22), and the spread of
+#: their lengths (identifiers have one length, numbers of several countries do not).
+DIGITS_INTL_SHARE = 0.3
+DIGITS_LENGTH_SD = 0.8
 #: Share of cells written as grouped telephone numbers that makes a column PHONE_NUMBER with no name or country.
 GROUPED_SHARE = 0.85
 #: Distinct values needed for that.
 GROUPED_MIN_VALUES = 30
+
+
+@functools.lru_cache(maxsize=65536)
+def _valid_international(digits: str) -> bool:
+    try:
+        return bool(phonenumbers.is_valid_number(phonenumbers.parse("+" + digits, None)))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def grouped_phone(value: str) -> bool:
@@ -132,6 +146,14 @@ class NationalPhoneProfiler(ColumnProfiler):
         if not ctx.pattern_entities - {"PHONE_NUMBER"} and grouped_phone(value):
             bump(stats, "grouped_cells", count)
             bump(stats, "grouped_values")
+        v = value.strip()
+        if _DIGIT_RUN.match(v):
+            bump(stats, "digit_values")
+            bump(stats, "digit_cells", count)
+            bump(stats, "digit_len_sum", len(v))
+            bump(stats, "digit_len_sq", len(v) * len(v))
+            if _valid_international(v):
+                bump(stats, "digit_intl_values")
         regions = regions_of(ctx.region)
         if regions:
             bump(stats, "cells_with_region", count)
@@ -140,6 +162,25 @@ class NationalPhoneProfiler(ColumnProfiler):
         bump(stats, "valid_cells", count)
         if _SEPARATED.search(value) or value.strip().startswith("+"):
             bump(stats, "formatted_cells", count)
+
+    @staticmethod
+    def _digit_runs(stats: Stats, ctx: JudgeContext) -> Finding | None:
+        """PHONE_NUMBER for a column of bare digit runs of several lengths, many of them valid with a "+"."""
+        n = stats.get("digit_values", 0)
+        if n < GROUPED_MIN_VALUES or n < 0.8 * max(1, ctx.values) or "postcode" in ctx.quasi_hints:
+            return None
+        mean = stats.get("digit_len_sum", 0) / n
+        sd = max(0.0, stats.get("digit_len_sq", 0) / n - mean * mean) ** 0.5
+        share = stats.get("digit_intl_values", 0) / n
+        if share < DIGITS_INTL_SHARE or sd < DIGITS_LENGTH_SD:
+            return None
+        # the column is a column of numbers: every digit run counts, valid or not (most lost their country code)
+        cell_share = stats.get("digit_cells", 0) / max(1, stats.get("cells", 0))
+        return Finding(
+            kind="entity", label="PHONE_NUMBER", share=cell_share, score=0.4, profiler=NationalPhoneProfiler.NAME,
+            signal=(f"{share:.0%} of the bare digit runs (lengths {mean:.1f} ± {sd:.1f}) are valid international "
+                    "telephone numbers with a + before them (libphonenumber)"),
+        )
 
     def judge(self, stats: Stats, ctx: JudgeContext) -> Finding | None:  # noqa: D102
         cells = stats.get("cells", 0)
@@ -155,6 +196,9 @@ class NationalPhoneProfiler(ColumnProfiler):
                     signal=(f"{shaped:.0%} of cells have a telephone number's shape under a phone column name; "
                             "no country column or default region to validate them"),
                 )
+            digit_finding = self._digit_runs(stats, ctx)
+            if digit_finding is not None:
+                return digit_finding
             grouped = stats.get("grouped_cells", 0) / cells
             if grouped >= GROUPED_SHARE and stats.get("grouped_values", 0) >= GROUPED_MIN_VALUES and "postcode" not in ctx.quasi_hints:
                 return Finding(

@@ -67,3 +67,24 @@ def test_grouped_codes_that_are_not_phone_numbers_are_not_claimed() -> None:
         assert profile(PROF, "c1", values) is None, values[0]
     # a postcode column name vetoes the shape path
     assert profile(PROF, "zip", _mixed_numbers(80), quasi_hints=frozenset({"postcode"})) is None
+
+
+def test_bare_digit_runs_of_several_lengths_valid_with_a_plus_are_phone_numbers() -> None:
+    # numbers stored with their country code and nothing else, as a spreadsheet keeps them
+    intl = ["351212345678", "420602123456", "4915112345678", "447911123456", "33612345678", "48501234567", "3222345678",
+            "390612345678", "46701234567", "358401234567", "36301234567", "905321234567"]
+    national = ["212345678", "602123456", "0612345678"[1:], "501234567"]
+    values = [f"{v[:-2]}{i % 100:02d}" for i, v in enumerate((intl * 5)[:50])] + [f"{v[:-2]}{i:02d}" for i, v in enumerate(national * 5)]
+    f = profile(PROF, "C04", values)
+    assert f is not None and f.label == "PHONE_NUMBER" and "digit runs" in f.signal
+
+
+def test_identifiers_of_one_length_or_rarely_valid_are_not_phone_numbers() -> None:
+    import random
+
+    r = random.Random(7)
+    fixed = [str(r.randint(10**10, 10**11 - 1)) for _ in range(200)]  # 11 digits: about a fifth are valid with a +
+    mixed = [str(r.randint(10**6, 10**12)) for _ in range(200)]
+    eans = [f"{r.randint(10**11, 10**12 - 1)}{r.randint(0, 9)}" for _ in range(200)]
+    for values in (fixed, mixed, eans):
+        assert profile(PROF, "ref", values) is None, values[:3]
