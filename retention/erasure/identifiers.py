@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from governance.errors import InputError
+from governance.protection.codec import SPAN_TOKEN_RE
 
 Kind = Literal["email", "phone", "compact", "name", "text"]
 KINDS: tuple[Kind, ...] = ("email", "phone", "compact", "name", "text")
@@ -74,6 +75,8 @@ _GROUPS_RE = re.compile(r"[A-Za-z0-9]+(?:[ \-][A-Za-z0-9]+)*")
 _SEP_RE = re.compile(r"[ \-]")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*")
 _TOKEN_RE = re.compile(r"^lw1:(tok|hsh):([A-Za-z0-9_.\-]+):[A-Za-z0-9_.]+:(.+)$")
+#: Start of a span-protected free text (governance.protection.codec, kind ``spn``).
+SPN_PREFIX = "lw1:spn:"
 _MAX_NGRAM = 4
 _MAX_GROUPS = 6
 
@@ -290,6 +293,22 @@ def token_candidate(value: str) -> tuple[str, str] | None:
     return (m.group(2), m.group(3)) if m else None
 
 
+def token_candidates(value: str) -> list[tuple[str, str]]:
+    """Every ``(keyref, payload)`` a value carries: the whole value's (``lw1:tok:...``), or each span
+    token inside a span-protected text (``lw1:spn:pii.1:s:Paid to ⟦lw1:tok:pii.1:s:...⟧ for rent``)."""
+    whole = token_candidate(value)
+    if whole is not None:
+        return [whole]
+    if not value.startswith(SPN_PREFIX):
+        return []
+    out = []
+    for m in SPAN_TOKEN_RE.finditer(value):
+        tok = token_candidate(m.group(1)) if m.group(1) else None
+        if tok is not None:
+            out.append(tok)
+    return out
+
+
 _NON_DIGIT = re.compile(r"\D+")
 
 
@@ -336,8 +355,7 @@ def candidates(text: str, kind: Kind, shape: "Shape | None" = None) -> set[str]:
 def text_matches(text: str, kinds: Iterable[str], hasher: Hasher, wanted: frozenset[str] | set[str],
                  shapes: dict[str, re.Pattern[str] | None] | None = None) -> bool:
     """True when ``text`` contains any identifier whose keyed hash is in ``wanted``."""
-    tok = token_candidate(text)
-    if tok is not None and hasher.token(*tok) in wanted:
+    if any(hasher.token(*tok) in wanted for tok in token_candidates(text)):
         return True
     for kind in kinds:
         for cand in candidates(text, kind, (shapes or {}).get(kind)):  # type: ignore[arg-type]

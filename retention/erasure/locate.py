@@ -30,7 +30,7 @@ import numpy as np
 
 from governance.lake import table_name
 from governance.maintenance import DataFile, DeltaMaintenance
-from retention.erasure.identifiers import STRONG_KINDS, Hasher, candidates, shapes_by_kind, token_candidate
+from retention.erasure.identifiers import SPN_PREFIX, STRONG_KINDS, Hasher, candidates, shapes_by_kind, token_candidates
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -193,10 +193,8 @@ def _value_matches(value: Any, target: Target, hasher: Hasher, wanted: dict[str,
     if value is None:
         return False
     text = value if isinstance(value, str) else str(value)
-    if tokens:
-        tok = token_candidate(text)
-        if tok is not None and hasher.token(*tok) in tokens:
-            return True
+    if tokens and any(hasher.token(*tok) in tokens for tok in token_candidates(text)):
+        return True
     for kind in target.kinds:
         hashes = wanted.get(kind)
         if not hashes:
@@ -236,10 +234,13 @@ def find_rows(
     shapes = shapes_by_kind(idents)
     exact_terms: list[str] = []
     free_targets: list[Target] = []
+    df = spark.read.format("delta").option("versionAsOf", version).load(tt.path)
+    spans = _span_protected_columns(df, tt) if tokens else set()
     for t in tt.targets:
         col = f"`{t.column}`"
-        if t.free_text:
-            free_targets.append(t)
+        if t.free_text or t.column in spans:
+            # span-protected text carries the subject's span tokens inside it: read in Python like free text
+            free_targets.append(t if t.free_text else Target(column=t.column, kinds=t.kinds, free_text=True, source=t.source))
             continue
         for kind in t.kinds:
             if wanted.get(kind):
@@ -248,7 +249,6 @@ def find_rows(
             exact_terms.append(
                 f"(CAST({col} AS STRING) LIKE 'lw1:%' AND {hasher.spark_expr(col, 'tok')} IN ({_in_list(tokens)}))"
             )
-    df = spark.read.format("delta").option("versionAsOf", version).load(tt.path)
     cond = F.expr(" OR ".join(exact_terms)) if exact_terms else F.lit(False)
     if free_targets:
         frozen_wanted = {k: set(v) for k, v in wanted.items()}
@@ -274,6 +274,18 @@ def find_rows(
             if v is not None and _value_matches(v, t, hasher, wanted, tokens, shapes):
                 values[t.column].add(v)
     return rows, values
+
+
+def _span_protected_columns(df: Any, tt: TableTargets) -> set[str]:
+    """The string target columns of ``df`` holding span-protected text (``lw1:spn:``), in one aggregate pass."""
+    from pyspark.sql import functions as F
+
+    cols = [t.column for t in tt.targets if not t.free_text and t.column in tt.string_columns]
+    if not cols:
+        return set()
+    row = df.agg(*[F.max(F.when(F.col(f"`{c}`").like(f"{SPN_PREFIX}%"), 1).otherwise(0)).alias(f"_{i}")
+                   for i, c in enumerate(cols)]).collect()[0]
+    return {c for i, c in enumerate(cols) if row[f"_{i}"]}
 
 
 def _may_hold(f: DataFile, column: str, values: set[Any], partition_cols: set[str]) -> bool:

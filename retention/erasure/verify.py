@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,10 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from governance.lake import local_path
+from governance.protection.codec import SPAN_CLOSE, SPAN_OPEN
 from governance.storage import ObjectVersion, S3Storage, canonical, storage_for
-from retention.erasure.identifiers import STRONG_KINDS, Hasher, candidates, normalize, shapes_by_kind, token_candidate
+from retention.erasure.identifiers import STRONG_KINDS, Hasher, candidates, normalize, shapes_by_kind, token_candidates
 
 _CHUNK = 1 << 20
+#: Span-token delimiters, as text and as their UTF-8 bytes read as latin-1 (raw chunks are decoded that way).
+_SPAN_DELIMS = re.compile("|".join(re.escape(d) for d in (SPAN_OPEN, SPAN_CLOSE, SPAN_OPEN.encode().decode("latin-1"),
+                                                          SPAN_CLOSE.encode().decode("latin-1"))))
 
 
 @dataclass(frozen=True)
@@ -103,9 +108,8 @@ class _Matcher:
             return self._cache[ck]
         self.checked += 1
         hit: str | None = None
-        tok = token_candidate(value) if self.tokens else None
-        if tok is not None and self.hasher.token(*tok) in self.tokens:
-            hit = "token"
+        if self.tokens and any(self.hasher.token(*tok) in self.tokens for tok in token_candidates(value)):
+            hit = "token"  # a tokenized value, or a span token inside a span-protected text
         if hit is None:
             for kind, hashes in self.strong.items():
                 for c in candidates(value, kind, self.shapes.get(kind)):  # type: ignore[arg-type]
@@ -133,10 +137,10 @@ class _Matcher:
                 if h in hashes:
                     return self.keys.get(h, kind)
         if self.tokens:
-            for part in text.split():
-                tok = token_candidate(part.strip('",'))
-                if tok is not None and self.hasher.token(*tok) in self.tokens:
-                    return "token"
+            for part in _SPAN_DELIMS.sub(" ", text).split():
+                for tok in token_candidates(part.strip('",')):
+                    if self.hasher.token(*tok) in self.tokens:
+                        return "token"
         return None
 
 

