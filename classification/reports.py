@@ -272,8 +272,15 @@ def html_report(
                 + (f"<br><span class=\"muted\">scan said {_e(c.scanned_entity or 'none')}</span>" if c.scanned_entity != c.entity else "")
             ) if c.reviewed else '<span class="muted">not reviewed</span>'
             examples = "<br>".join(f"<code>{_e(x)}</code>" for x in ev.get("redacted_examples", [])[:3])
+            kind_notes = []
+            if c.quasi_identifier:
+                kind_notes.append(f"quasi-identifier: {c.quasi_identifier}")
+            if ev.get("free_text"):
+                spans = ", ".join(f"{k} {float(v):.0%}" for k, v in dict(ev.get("free_text_entities") or {}).items())
+                kind_notes.append(f"free text{': ' + spans + ' of rows' if spans else ''}")
+            kind_html = "".join(f'<br><span class="muted">{_e(n)}</span>' for n in kind_notes)
             out.append(
-                f"<tr><td><code>{_e(c.column)}</code></td><td>{_e(c.entity or '—')}</td><td>{_e(', '.join(c.entities[1:]))}</td>"
+                f"<tr><td><code>{_e(c.column)}</code></td><td>{_e(c.entity or '—')}{kind_html}</td><td>{_e(', '.join(c.entities[1:]))}</td>"
                 f'<td><span class="conf" style="width:{int(60 * c.confidence)}px"></span> {c.confidence:.2f}</td>'
                 f'<td><span class="badge" style="background:{SENS_COLOURS.get(c.sensitivity, "#7b8794")}">{_e(c.sensitivity)}</span></td>'
                 f"<td>{review}</td>"

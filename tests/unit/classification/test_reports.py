@@ -25,3 +25,20 @@ def test_html_escapes_names() -> None:
     )
     page = html_report([col], rate_tables([col], ClassificationPolicy()))
     assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
+
+
+def test_html_shows_quasi_identifiers_and_free_text_shares() -> None:
+    def col(name: str, entity: str | None, evidence: dict) -> CatalogColumn:
+        return CatalogColumn(
+            table="/lake/customers", column=name, entity=entity, entities=[entity] if entity else [], confidence=0.8,
+            sensitivity="confidential" if entity else "public", reviewed=False, delta_version=1, scanned_at=None,
+            table_name="customers", evidence=evidence,
+        )
+
+    cols = [col("country", None, {"quasi_identifier": "country"}),
+            col("memo", "PERSON", {"free_text": True, "free_text_entities": {"PERSON": 0.24, "PHONE_NUMBER": 0.12}}),
+            col("email", "EMAIL_ADDRESS", {})]
+    page = html_report(cols, rate_tables(cols, ClassificationPolicy()))
+    assert "quasi-identifier: country" in page
+    assert "free text: PERSON 24%, PHONE_NUMBER 12% of rows" in page
+    assert page.count("free text") == 1
