@@ -197,6 +197,27 @@ def tables(split: str, locales: tuple[str, ...], seed: int, rows: int) -> list[E
             ("upload", "file_name", 0.0), ("k21", "latitude", 0.0), ("k22", "quantity", 0.0), ("k23", "weekday", 0.0),
             ("k24", "notes_plain", 0.25), ("k25", "memo_names_30", 0.3),
         ]
+    elif split == "test2":  # test2 (held out): the test locales under layouts and column names of its own
+        local_name, local_loc = "faker_pt_titulares", locales[1]
+        local = [
+            ("NumTitular", "row_number", 0.0), ("NomeProprio", "first_name", 0.0), ("Apelido", "last_name", 0.0),
+            ("ApelidoMae", "maiden_name", 0.4), ("EnderecoEletronico", "email", 0.05), ("Contacto", "phone", 0.1),
+            ("Morada", "street", 0.0), ("CodigoPostal", "postcode", 0.0), ("Concelho", "city", 0.0), ("Distrito", "region", 0.0),
+            ("Nacionalidade", "country", 0.0), ("NascidoEm", "dob_dmy_slash", 0.0), ("GeneroTitular", "gender", 0.0),
+            ("Ocupacao", "job", 0.1), ("EntidadePatronal", "company", 0.0), ("NIB", "iban", 0.0), ("CodigoBIC", "swift", 0.0),
+            ("ValorMovimento", "amount", 0.0), ("MoedaConta", "currency", 0.0), ("Encomenda", "order_digits", 0.0),
+            ("RegistadoEm", "created_at", 0.0), ("Cor", "colour", 0.0), ("Anotacoes", "memo_names_30", 0.2),
+        ]
+        mixed_name = "faker_kyc_extract"
+        mixed = [
+            ("col_a", "uuid", 0.0), ("legal_name", "full_name", 0.0), ("col_c", "maiden_name", 0.1),
+            ("notify_email", "free_email", 0.0), ("col_e", "phone", 0.05), ("col_f", "country_iso", 0.0),
+            ("mailing_block", "postal_address", 0.0), ("col_h", "city", 0.0), ("col_i", "region", 0.0),
+            ("col_j", "postcode", 0.0), ("col_k", "dob_date", 0.0), ("col_l", "birth_year", 0.0), ("col_m", "job", 0.05),
+            ("col_n", "company", 0.0), ("col_o", "card", 0.0), ("col_p", "ip", 0.0), ("col_q", "created_at", 0.0),
+            ("col_r", "amount_text", 0.0), ("col_s", "currency", 0.0), ("col_t", "ean13", 0.0), ("col_u", "url", 0.0),
+            ("col_v", "user_agent", 0.0), ("col_w", "file_name", 0.0), ("col_x", "notes_plain", 0.2), ("col_y", "memo_names_10", 0.2),
+        ]
     else:
         local_name, local_loc = "faker_cz_zakaznici", locales[0]
         local = [

@@ -349,6 +349,18 @@ def tables(split: str, faker_locales: tuple[str, ...], mimesis_locales: tuple[st
             ("D19", "currency_mess", 0.0), ("D20", "colour", 0.1), ("NOTA_AGENTE", "memo_mess", 0.2),
             ("D22", "empty", 0.0), ("D23", "ean_excel", 0.0), ("LAST_SEEN_FROM", "ip_mess", 0.1),
         ]
+    elif split == "test2":  # test2 (held out): its own layout and column names
+        name = "messy_core_banking_export"
+        spec = [
+            ("ROW_SEQ", "row_id", 0.0), ("KUND_NAMN", "name_mess", 0.05), ("PUHELIN1", "phone_excel", 0.15),
+            ("G04", "phone_digits", 0.2), ("SAHKOPOSTI", "email_mess", 0.05), ("G06", "card_excel", 0.1),
+            ("TILINUMERO", "iban_mess", 0.1), ("G08", "address_mess", 0.05), ("KAUPUNKI", "city_mess", 0.05),
+            ("G10", "country_mess", 0.05), ("G11", "zip_mess", 0.05), ("SZULETESI_DATUM", "dob_mixed", 0.1),
+            ("G13", "gender_mess", 0.05), ("G14", "job_mess", 0.15), ("G15", "company", 0.05),
+            ("OSSZEG", "amount_mess", 0.0), ("G17", "order_digits", 0.0), ("G18", "event_mixed", 0.0),
+            ("G19", "currency_mess", 0.0), ("G20", "colour", 0.1), ("MEGJEGYZES", "memo_mess", 0.2),
+            ("G22", "empty", 0.0), ("G23", "ean_excel", 0.0), ("G24", "ip_mess", 0.1),
+        ]
     else:
         name = "messy_legacy_dump"
         spec = [

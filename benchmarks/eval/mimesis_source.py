@@ -184,6 +184,26 @@ def tables(split: str, locales: tuple[str, ...], seed: int, rows: int) -> list[E
             ("o21", "language", 0.0), ("o22", "dish", 0.0), ("o23", "price", 0.0), ("o24", "notes_plain", 0.3),
             ("o25", "memo_names_08", 0.1),
         ]
+    elif split == "test2":  # test2 (held out): the test locales under layouts and column names of its own
+        local_name, local_loc = "mimesis_it_anagrafica", "it"
+        local = [
+            ("CodiceCliente", "row_number", 0.0), ("NomeBattesimo", "first_name", 0.0), ("CognomeCliente", "last_name", 0.0),
+            ("CognomeDaNubile", "maiden_name", 0.5), ("PostaElettronica", "email", 0.05), ("Recapito", "telephone", 0.1),
+            ("Residenza", "address", 0.0), ("CAP", "postcode", 0.0), ("Localita", "city", 0.0), ("Regione", "state", 0.0),
+            ("Cittadinanza", "country", 0.0), ("DataDiNascita", "dob_dmy_dot", 0.0), ("Sesso", "gender", 0.0),
+            ("Mestiere", "occupation", 0.1), ("DatoreLavoro", "company", 0.0), ("Istituto", "bank", 0.0),
+            ("CartaPagamento", "card", 0.3), ("Importo", "price", 0.0), ("CodiceValuta", "currency", 0.0), ("Tinta", "colour", 0.0),
+            ("Inserito", "event_ts", 0.0), ("Osservazioni", "memo_names_25", 0.2), ("Piatto", "dish", 0.0),
+        ]
+        mixed_name = "mimesis_support_tickets"
+        mixed = [
+            ("t1", "uuid", 0.0), ("requester", "full_name", 0.0), ("t3", "card_owner", 0.05), ("t4", "email", 0.0),
+            ("t5", "telephone", 0.0), ("t6", "country_iso", 0.0), ("t7", "calling_code", 0.0), ("t8", "address", 0.0),
+            ("t9", "city", 0.0), ("t10", "state", 0.0), ("t11", "postcode", 0.0), ("t12", "dob_iso", 0.0), ("t13", "gender", 0.0),
+            ("t14", "occupation", 0.0), ("t15", "ip", 0.0), ("opened", "event_ts", 0.0), ("t17", "http_status", 0.0),
+            ("t18", "user_agent", 0.0), ("t19", "product", 0.0), ("t20", "version", 0.0), ("t21", "ticker", 0.0),
+            ("t22", "isbn", 0.0), ("t23", "word", 0.0), ("t24", "notes_plain", 0.3), ("t25", "memo_names_08", 0.1),
+        ]
     else:
         local_name, local_loc = "mimesis_pl_klienci", "pl"
         local = [
