@@ -59,7 +59,7 @@ _LEGAL_FORM = re.compile(
     r"y asociados|et fils|und söhne|and sons|group|holding|partners?|associates|gruppe|groupe|grupo|gruppo|"
     r"o\.\s?s\.|gesbr|e\.\s?v\.|e\.\s?g\.|kgaa|kkt\.?|kht\.?|osk|s[àa]rl\.?|eirl|limitada|sociedad an[óo]nima|a\.\s?c\.|s\.\s?p\.|sp\.\s?k\.|"
     r"commv|groep|gruppen|stichting|san\.|tic\.|ticaret|tbk|eurl|tmi|mmc|tập đoàn|corporation|"
-    r"α\.\s?ε\.|ο\.\s?ε\.|ε\.\s?π\.\s?ε\.|инк|лтд|групп|ад|ood|кд|адсиц|јп|дооел|ооо|еоод|"
+    r"α\.\s?ε\.|ο\.\s?ε\.|ε\.\s?π\.\s?ε\.|инк|лтд|групп|ад|кд|адсиц|јп|дооел|ооо|еоод|"
     r"hf\.?|ehf\.?|ohf\.?|sf\.?|as|asa|d\.?\s?o\.?\s?o\.?|d\.\s?d\.|a\.\s?d\.|doo|ood|eood|jsc|ojsc|pjsc|tov|"
     r"bank|banka|banki|banque|banco|banca|bankas|banken|bankası|sparkasse|pankki|банк)\)?\s*$",
     re.IGNORECASE,
@@ -68,6 +68,17 @@ _LEGAL_FORM = re.compile(
 _LEGAL_PREFIX = re.compile(r"^\s*(?:ООО|ОАО|ЗАО|ПАО|НАО|АО|РАО|НПО|ИП|ТОО|ТОВ|ПрАТ|ПАТ|ЕООД|ООД|ЕАД|АД|ДОО|ДООЕЛ|PT|CV|PD|Perum|"
                            r"Grupa|Stowarzyszenie|Spółdzielnia|Fundacja|Stichting|Industrias|Club|Proyectos|"
                            r"주식회사|\(주\)|\(유\)|株式会社|有限会社)(?:\s|$)", re.IGNORECASE)
+
+
+#: Upper-case legal forms that are words or names in lower case ("Nagele OG", "Preda SCA", "Bakken BA", "Sampaio - ME").
+_LEGAL_FORM_UPPER = re.compile(r"(?:^|[\s,(])(?:OG|BA|CV|SEM|EPIC|ASC|QSC|SCA|SCS|PFA|ASF|EP|RFH|KDA|UD|ЕД|ТД|СД|ЕТ|ET|SD)\)?\s*$|"
+                               r"\s-\s(?:ME|EI|EPP|LTDA)\s*$")
+
+
+def is_organisation(text: str) -> bool:
+    """True when a cell names a company by its legal form ("Noelia Coll S.L.", "Arion banki hf.", "ООО «Ромашка»")."""
+    head = text[:200]
+    return bool(_LEGAL_FORM.search(head) or _LEGAL_PREFIX.search(head) or _LEGAL_FORM_UPPER.search(head))
 
 
 def _drop_names_inside_streets(hits: dict[str, tuple[float, bool]], spans: list[tuple[int, int, str]]) -> None:
@@ -82,15 +93,6 @@ def _drop_names_inside_streets(hits: dict[str, tuple[float, bool]], spans: list[
         spans[:] = [sp for sp in spans if sp[2] != "PERSON"]
 
 
-#: Upper-case legal forms that are words or names in lower case ("Nagele OG", "Preda SCA", "Bakken BA", "Sampaio - ME").
-_LEGAL_FORM_UPPER = re.compile(r"(?:^|[\s,(])(?:OG|BA|CV|SEM|EPIC|ASC|QSC|SCA|SCS|PFA|ASF|EP|RFH|KDA|UD|ЕД|ТД|СД|ЕТ|ET|SD)\)?\s*$|"
-                               r"\s-\s(?:ME|EI|EPP|LTDA)\s*$")
-
-
-def is_organisation(text: str) -> bool:
-    """True when a cell names a company by its legal form ("Noelia Coll S.L.", "Arion banki hf.", "ООО «Ромашка»")."""
-    head = text[:200]
-    return bool(_LEGAL_FORM.search(head) or _LEGAL_PREFIX.search(head) or _LEGAL_FORM_UPPER.search(head))
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")
 
 
@@ -276,6 +278,7 @@ class ColumnScanner:
         spans_per_value: list[list[tuple[int, int, str]]] = []
         need_nlp: list[int] = []
         prose_flags: list[bool] = []
+        org_flags: list[bool] = []
         texts: list[str] = []
         for idx, raw in enumerate(values):
             v = raw
@@ -307,6 +310,7 @@ class ColumnScanner:
                 # words outside the structured entities: "José Müller <e-mail>" is a contact, not prose
                 phrase_words = _words_outside(v[:400], spans)
             org = is_organisation(v)
+            org_flags.append(org)
             if org:
                 ev.org_values += 1
             names = self.engine.name_checker
@@ -327,8 +331,8 @@ class ColumnScanner:
         if need_nlp:
             self._run_presidio([texts[i][:MAX_NLP_CHARS] for i in need_nlp], [per_value[i] for i in need_nlp], [spans_per_value[i] for i in need_nlp])
             ev.nlp_values += len(need_nlp)
-        for hits, spans, text in zip(per_value, spans_per_value, texts):
-            if hits.keys() & NLP_LABELS and is_organisation(text):
+        for hits, spans, org in zip(per_value, spans_per_value, org_flags):
+            if hits.keys() & NLP_LABELS and org:
                 # "Noelia Coll Sánchez S.L.", "Zagrebačka banka": the cell names a company, whoever or
                 # wherever it is named after
                 for ent in NLP_LABELS:

@@ -113,13 +113,15 @@ class PersonNameProfiler(ColumnProfiler):
         names = self.names
         if folded in names or strip_accents(folded) in names:
             return True
-        if folded != folded.encode("ascii", "ignore").decode() and to_latin(folded) in names:
+        latin = to_latin(folded)  # the same string unless the token is Cyrillic
+        cyrillic = latin != folded
+        if cyrillic and latin in names:
             return True  # "Александра", "Алексовска": the dictionary holds Latin transliterations
-        if _SURNAME_ENDING.fullmatch(token.capitalize()) or _SURNAME_ENDING.fullmatch(to_latin(token).capitalize()):
+        if _SURNAME_ENDING.fullmatch(token.capitalize()) or _SURNAME_ENDING.fullmatch(latin.capitalize()):
             return True
         if "ə" in folded or "ı" in folded:
             return folded.endswith(_AZERI_ENDINGS)  # "Rəhimli", "Musalı", "Rövşənov"
-        return folded != to_latin(folded) and to_latin(folded).endswith(_SLAVIC_ENDINGS)  # "Сопаджиева", "Мамбетов"
+        return cyrillic and latin.endswith(_SLAVIC_ENDINGS)  # "Сопаджиева", "Мамбетов"
 
     def confirms_span(self, text: str, start: int, end: int, *, entity: str = "PERSON") -> bool:
         """Whether an NLP span inside prose holds up against the dictionaries.

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from governance.errors import InputError
-from governance.protection.codec import SPAN_TOKEN_RE
+from governance.protection.codec import PREFIX, SPAN_TOKEN_RE
 
 Kind = Literal["email", "phone", "compact", "name", "text"]
 KINDS: tuple[Kind, ...] = ("email", "phone", "compact", "name", "text")
@@ -76,7 +76,7 @@ _SEP_RE = re.compile(r"[ \-]")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*")
 _TOKEN_RE = re.compile(r"^lw1:(tok|hsh):([A-Za-z0-9_.\-]+):[A-Za-z0-9_.]+:(.+)$")
 #: Start of a span-protected free text (governance.protection.codec, kind ``spn``).
-SPN_PREFIX = "lw1:spn:"
+SPN_PREFIX = f"{PREFIX}spn:"
 _MAX_NGRAM = 4
 _MAX_GROUPS = 6
 
