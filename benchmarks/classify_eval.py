@@ -24,7 +24,7 @@ The test split is held out: its misclassified columns are only counted per entit
 
 Run::
 
-    .venv/bin/python -m benchmarks.classify_eval [--split dev|tune2|tune3|tune4|test|test2|both] [--rows 2000] [--sample-rows 1000]
+    .venv/bin/python -m benchmarks.classify_eval [--split dev|tune2|tune3|tune4|tune5|test|test2|test3|both] [--rows 2000] [--sample-rows 1000]
         [--skip-presidio] [--only-source faker|mimesis|messy ...] [--work DIR] [--reveal-test-errors]
 """
 
@@ -45,7 +45,7 @@ os.environ.setdefault("TLDEXTRACT_CACHE", str(Path(__file__).resolve().parents[1
 os.environ.setdefault("RUST_LOG", "error")
 
 from benchmarks.classify_bench import Timer, confusion_markdown, presidio_default_analyzer, run_presidio_structured  # noqa: E402
-from benchmarks.eval.generate import SPLITS, write  # noqa: E402
+from benchmarks.eval.generate import HELD_OUT, SPLITS, write  # noqa: E402
 from benchmarks.eval.labels import SOURCES, EvalTable  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,10 +194,10 @@ def report(rows: list[dict[str, Any]], lw_times: dict[str, Any], pr_times: dict[
     for split in meta["splits"]:
         srows = [r for r in rows if r["split"] == split]
         sp = SPLITS[split]
-        held_out = split in ("test", "test2") and not reveal_test
+        held_out = split in HELD_OUT and not reveal_test
         so: dict[str, Any] = {"faker_locales": sp.faker_locales, "mimesis_locales": sp.mimesis_locales, "seed": sp.seed,
                               "tables": sorted({r["table"] for r in srows}), "sources": {}}
-        md.append(f"## Split `{split}`{' (held out)' if split in ('test', 'test2') else ' (tuning)'}\n")
+        md.append(f"## Split `{split}`{' (held out)' if split in HELD_OUT else ' (tuning)'}\n")
         md.append(f"Faker locales: {', '.join(sp.faker_locales)}; Mimesis locales: {', '.join(sp.mimesis_locales)}; seed {sp.seed}.\n")
         head = "| source | tables | columns (personal / not) | Lakewarden correct | accuracy | false pos. | missed | wrong |"
         sep = "|---|---|---|---|---|---|---|---|"
@@ -277,7 +277,7 @@ def report(rows: list[dict[str, Any]], lw_times: dict[str, Any], pr_times: dict[
 def print_errors(rows: list[dict[str, Any]], reveal_test: bool) -> None:
     for split in dict.fromkeys(r["split"] for r in rows):
         bad = [r for r in rows if r["split"] == split and r["truth"] != r["pred"]]
-        if split in ("test", "test2") and not reveal_test:
+        if split in HELD_OUT and not reveal_test:
             by = Counter(r["truth"] or "none" for r in bad)
             print(f"[{split}] misclassified: {len(bad)} (by true entity: {dict(sorted(by.items()))}; details withheld, held-out split)")
             continue
@@ -289,7 +289,7 @@ def print_errors(rows: list[dict[str, Any]], reveal_test: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Lakewarden classification on third-party evaluation data, vs presidio-structured")
-    ap.add_argument("--split", choices=["dev", "tune2", "tune3", "tune4", "test", "test2", "both"], default="test")
+    ap.add_argument("--split", choices=["dev", "tune2", "tune3", "tune4", "tune5", "test", "test2", "test3", "both"], default="test")
     ap.add_argument("--rows", type=int, default=2000, help="rows per table (default 2000)")
     ap.add_argument("--sample-rows", type=int, default=None, help="sample size of both contenders (default: classification.sample_rows, 1000)")
     ap.add_argument("--nlp", choices=["no_op", "spacy_small"], default=None, help="Lakewarden nlp tier (default: classification.nlp)")

@@ -218,6 +218,31 @@ def tables(split: str, locales: tuple[str, ...], seed: int, rows: int) -> list[E
             ("col_r", "amount_text", 0.0), ("col_s", "currency", 0.0), ("col_t", "ean13", 0.0), ("col_u", "url", 0.0),
             ("col_v", "user_agent", 0.0), ("col_w", "file_name", 0.0), ("col_x", "notes_plain", 0.2), ("col_y", "memo_names_10", 0.2),
         ]
+    elif split == "tune5":  # tune5: almost every column name opaque
+        local_name, local_loc = "faker_us_extract", locales[0]
+        local = [
+            ("a01", "row_number", 0.0), ("a02", "first_name", 0.0), ("a03", "last_name", 0.0), ("a04", "maiden_name", 0.4),
+            ("a05", "email", 0.05), ("a06", "phone", 0.1), ("a07", "street", 0.0), ("a08", "postcode", 0.0),
+            ("a09", "city", 0.0), ("a10", "region", 0.0), ("a11", "country", 0.0), ("a12", "dob_dmy_slash", 0.0),
+            ("a13", "gender", 0.0), ("a14", "job", 0.1), ("a15", "company", 0.0), ("a16", "iban", 0.0), ("a17", "swift", 0.0),
+            ("a18", "amount", 0.0), ("a19", "currency", 0.0), ("a20", "order_digits", 0.0), ("a21", "created_at", 0.0),
+            ("a22", "colour", 0.0), ("a23", "memo_names_10", 0.2), ("a24", "event_date_text", 0.0), ("a25", "language", 0.0),
+        ]
+        mixed_name = "faker_vendor_feed"
+        mixed = [
+            ("FLD_01", "uuid", 0.0), ("FLD_02", "full_name", 0.0), ("FLD_03", "maiden_name", 0.1), ("FLD_04", "free_email", 0.0),
+            ("FLD_05", "phone", 0.05), ("FLD_06", "calling_code", 0.0), ("FLD_07", "postal_address", 0.0), ("FLD_08", "city", 0.0),
+            ("FLD_09", "region", 0.0), ("FLD_10", "postcode", 0.0), ("FLD_11", "dob_dmy_dot", 0.0), ("FLD_12", "birth_year", 0.0),
+            ("FLD_13", "job", 0.05), ("FLD_14", "company", 0.0), ("FLD_15", "card", 0.0), ("FLD_16", "ip", 0.0),
+            ("FLD_17", "created_at", 0.0), ("FLD_18", "amount_text", 0.0), ("FLD_19", "currency", 0.0), ("FLD_20", "isbn13", 0.0),
+            ("FLD_21", "url", 0.0), ("FLD_22", "user_agent", 0.0), ("FLD_23", "weekday", 0.0), ("FLD_24", "notes_plain", 0.2),
+            ("FLD_25", "memo_names_30", 0.2), ("FLD_26", "catch_phrase", 0.0), ("FLD_27", "country_iso", 0.0),
+        ]
+    elif split == "test3":  # test3 (held out): layouts written apart, in benchmarks/eval/layouts_test3.py
+        from benchmarks.eval import layouts_test3
+
+        local_name, local_loc, local = layouts_test3.FAKER_LOCAL
+        mixed_name, mixed = layouts_test3.FAKER_MIXED
     else:
         local_name, local_loc = "faker_cz_zakaznici", locales[0]
         local = [

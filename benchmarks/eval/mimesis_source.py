@@ -204,6 +204,31 @@ def tables(split: str, locales: tuple[str, ...], seed: int, rows: int) -> list[E
             ("t18", "user_agent", 0.0), ("t19", "product", 0.0), ("t20", "version", 0.0), ("t21", "ticker", 0.0),
             ("t22", "isbn", 0.0), ("t23", "word", 0.0), ("t24", "notes_plain", 0.3), ("t25", "memo_names_08", 0.1),
         ]
+    elif split == "tune5":  # tune5: almost every column name opaque
+        local_name, local_loc = "mimesis_hu_extract", "hu"
+        local = [
+            ("b01", "row_number", 0.0), ("b02", "first_name", 0.0), ("b03", "last_name", 0.0), ("b04", "maiden_name", 0.4),
+            ("b05", "email", 0.05), ("b06", "telephone", 0.1), ("b07", "address", 0.0), ("b08", "postcode", 0.0),
+            ("b09", "city", 0.0), ("b10", "state", 0.0), ("b11", "country", 0.0), ("b12", "dob_iso", 0.0),
+            ("b13", "gender", 0.0), ("b14", "occupation", 0.1), ("b15", "company", 0.0), ("b16", "bank", 0.0),
+            ("b17", "card", 0.3), ("b18", "price", 0.0), ("b19", "currency", 0.0), ("b20", "colour", 0.0),
+            ("b21", "event_date_text", 0.0), ("b22", "memo_names_25", 0.2), ("b23", "dish", 0.0), ("b24", "birth_year", 0.0),
+        ]
+        mixed_name = "mimesis_gateway_log"
+        mixed = [
+            ("c1", "uuid", 0.0), ("c2", "full_name", 0.0), ("c3", "card_owner", 0.05), ("c4", "email", 0.0),
+            ("c5", "phone_intl", 0.0), ("c6", "country_iso", 0.0), ("c7", "calling_code", 0.0), ("c8", "address", 0.0),
+            ("c9", "city", 0.0), ("c10", "state", 0.0), ("c11", "postcode", 0.0), ("c12", "dob_dmy_dot", 0.0), ("c13", "gender", 0.0),
+            ("c14", "occupation", 0.0), ("c15", "ip", 0.0), ("c16", "event_ts", 0.0), ("c17", "http_status", 0.0),
+            ("c18", "user_agent", 0.0), ("c19", "product", 0.0), ("c20", "version", 0.0), ("c21", "ticker", 0.0),
+            ("c22", "ean", 0.0), ("c23", "word", 0.0), ("c24", "notes_plain", 0.3), ("c25", "memo_names_08", 0.1),
+            ("c26", "telephone", 0.0), ("c27", "car", 0.0),
+        ]
+    elif split == "test3":  # test3 (held out): layouts written apart, in benchmarks/eval/layouts_test3.py
+        from benchmarks.eval import layouts_test3
+
+        local_name, local_loc, local = layouts_test3.MIMESIS_LOCAL
+        mixed_name, mixed = layouts_test3.MIMESIS_MIXED
     else:
         local_name, local_loc = "mimesis_pl_klienci", "pl"
         local = [

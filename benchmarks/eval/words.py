@@ -25,6 +25,10 @@ TUNE3_MIMESIS_LOCALES = ("hr", "en", "en-au", "de-at", "de-ch", "es-mx", "pt-br"
 TUNE4_FAKER_LOCALES = ("es_AR", "es_CO", "es_CL", "en_NZ", "en_CA", "nl_BE", "it_CH", "bg_BG", "ru_RU", "bs_BA",
                        "vi_VN", "az_AZ", "mk_MK", "de_LI", "de_LU", "zh_TW")
 TUNE4_MIMESIS_LOCALES = ("is", "nl-be", "en-ca", "ru", "kk", "sk", "az", "zh")
+#: Locales of the tune5 split (drawn from the lists above, so no word list changes).
+TUNE5_FAKER_LOCALES = ("en_US", "de_DE", "fr_FR", "pl_PL", "it_IT", "hu_HU", "pt_BR", "nl_NL", "tr_TR", "sv_SE", "es_MX",
+                       "ro_RO", "uk_UA", "el_GR")
+TUNE5_MIMESIS_LOCALES = ("en", "de", "fr", "pl", "it", "hu", "pt-br", "nl", "tr", "sv", "uk", "el")
 
 
 def _flat(x: Any) -> list[str]:
