@@ -26,7 +26,7 @@ from typing import Any
 import regex as re
 
 from classification.engine import LANGUAGE, ClassifierEngine
-from classification.profilers.base import ValueContext, merge_stats
+from classification.profilers.base import JudgeContext, ValueContext, merge_stats
 
 #: Characters of a value that the cheap pass looks at (1 MB strings are cut here).
 MAX_SCAN_CHARS = 4096
@@ -40,6 +40,10 @@ BATCH = 64
 #: A cell with this many whitespace-separated words counts as free text ("Gift for Anna").
 FREE_TEXT_WORDS = 3
 MIN_VALUES_BEFORE_STOP = 128
+#: Share of rows an entity needs in free text (``fusion.free_text_min_share``'s default).
+FREE_TEXT_SHARE = 0.05
+#: Values a column with no strong entity and no NLP cost is scanned for before it may stop early.
+UNSETTLED_VALUES_BEFORE_STOP = 384
 STOP_MARGIN = 0.2
 EXAMPLES = 3
 #: Score of a full name found in prose by the name dictionaries alone.
@@ -156,6 +160,8 @@ class ColumnEvidence:
     any_entity_cells: int = 0
     #: Distinct values naming a company (a legal form such as GmbH, S.L., Ltd).
     org_values: int = 0
+    #: Non-null values read that repeated one already scanned (sample mode; full mode has ``cells_checked``).
+    repeats: int = 0
     stopped_early: bool = False
     full: bool = False
     #: Whether an NLP model looked at the values (False on the no_op tier).
@@ -168,6 +174,12 @@ class ColumnEvidence:
     #: Each column profiler's counters (``classification/profilers``); numbers only, no values.
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    @property
+    def distinct_share(self) -> float:
+        """Distinct values per non-null cell read (1.0: no value repeats)."""
+        read = self.cells_checked + self.repeats
+        return self.values_checked / read if read else 1.0
+
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for JSON."""
         return dict(self.__dict__)
@@ -179,7 +191,7 @@ class ColumnEvidence:
 
     def merge(self, other: "ColumnEvidence") -> None:
         """Add another partial scan of the same column (from another partition)."""
-        for k in ("rows", "nulls", "distinct", "values_checked", "cells_checked", "nlp_values", "truncated_values", "text_like", "any_entity_cells", "word_values", "org_values"):
+        for k in ("rows", "nulls", "distinct", "values_checked", "cells_checked", "nlp_values", "truncated_values", "text_like", "any_entity_cells", "word_values", "org_values", "repeats"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
         for k in ("entity_cells", "entity_values", "validated_cells", "prose_entity_cells"):
             mine = getattr(self, k)
@@ -197,16 +209,19 @@ class ColumnEvidence:
 class ColumnScanner:
     """Accumulates evidence for one column over batches of distinct values."""
 
-    def __init__(self, engine: ClassifierEngine, column: str, *, sample_values: int | None, min_share: float) -> None:
+    def __init__(self, engine: ClassifierEngine, column: str, *, sample_values: int | None, min_share: float,
+                 free_text_share: float = FREE_TEXT_SHARE) -> None:
         self.engine = engine
         self.column = column
         self.limit = sample_values
         self.min_share = min_share
+        self.free_text_share = free_text_share
         self.context = name_tokens(column.split(".")[-1].replace("[]", ""))
         self.ev = ColumnEvidence(column=column, full=sample_values is None, nlp_available=engine.has_nlp)
         self._seen: set[str] = set()
         self._done = False
         self._last_top: str | None = None
+        self._last_found: frozenset[str] | None = None
 
     @property
     def done(self) -> bool:
@@ -238,6 +253,7 @@ class ColumnScanner:
                     chunk_regions.append(r)
                     continue
                 if v in self._seen:
+                    self.ev.repeats += 1
                     continue
                 self._seen.add(v)
                 chunk_vals.append(v)
@@ -264,13 +280,36 @@ class ColumnScanner:
             if self.ev.score_sum.get(e, 0.0) / max(1, self.ev.entity_cells.get(e, 1)) >= STRONG_SCORE
         }
         top = max(shares, key=shares.get) if shares else None  # type: ignore[arg-type]
+        if (top is None or shares[top] < self.min_share) and self.ev.nlp_values < n / 2:
+            # Nothing strong and no model to pay for: the column profilers (digit runs, towns, card shapes)
+            # decide such columns, from more values than the cell counts need, and until their findings hold.
+            found = self._profiler_findings()
+            settled = n >= UNSETTLED_VALUES_BEFORE_STOP and found == self._last_found
+            self._last_found = found
+            if not settled:
+                return
         stable = all(abs(s - self.min_share) >= STOP_MARGIN for s in shares.values())
+        if self.ev.text_like >= n / 2:
+            # free text: an entity is listed from a few percent of rows; a share near that is not settled
+            ft = self.free_text_share
+            stable = stable and all(not ft / 2 <= c / max(1, self.ev.cells_checked) < ft * 2 for c in self.ev.prose_entity_cells.values())
         any_share = self.ev.any_entity_cells / max(1, self.ev.cells_checked)
         stable = stable and abs(any_share - self.min_share) >= STOP_MARGIN
         if stable and top == self._last_top:
             self._done = True
             self.ev.stopped_early = True
         self._last_top = top
+
+    def _profiler_findings(self) -> frozenset[str]:
+        """What the column profilers would conclude now (without the column name's hints)."""
+        ctx = JudgeContext(column=self.column, cells=self.ev.cells_checked, values=self.ev.values_checked,
+                           nlp_available=self.ev.nlp_available, distinct_share=self.ev.distinct_share)
+        out = set()
+        for prof in self.engine.profilers:
+            f = prof.judge(self.ev.profiles.get(prof.NAME, {}), ctx)
+            if f is not None:
+                out.add(f"{f.kind}:{f.label}")
+        return frozenset(out)
 
     def _scan_chunk(self, values: list[str], counts: list[int], regions: list[str | None]) -> None:
         ev = self.ev
@@ -406,12 +445,13 @@ def scan_values(
     min_share: float,
     counts: list[int] | None = None,
     regions: list[str | None] | None = None,
+    free_text_share: float = FREE_TEXT_SHARE,
 ) -> ColumnEvidence:
     """Scan one column's values (nulls included) in one call; used by tests, benchmarks and the driver.
 
     ``regions`` gives each value's row country (sibling columns' values joined by ``|``).
     """
-    sc = ColumnScanner(engine, column, sample_values=sample_values, min_share=min_share)
+    sc = ColumnScanner(engine, column, sample_values=sample_values, min_share=min_share, free_text_share=free_text_share)
     if counts is None:
         keep = [i for i, v in enumerate(values) if v is not None]
         sc.add_nulls(len(values) - len(keep), len(values))

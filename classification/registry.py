@@ -170,13 +170,18 @@ class CitiesSpec(_Strict):
     min_share: float = Field(default=0.6, gt=0, le=1)
     hinted_min_share: float = Field(default=0.3, gt=0, le=1)
     min_distinct: int = Field(default=20, ge=1)
+    shape_min_town_share: float = Field(default=0.25, gt=0, le=1)
+    shape_min_distinct_share: float = Field(default=0.6, gt=0, le=1)
 
 
 class CardNumbersSpec(_Strict):
-    """``profilers.card_numbers``: CREDIT_CARD by shape under a card column name (spreadsheet-mangled numbers)."""
+    """``profilers.card_numbers``: CREDIT_CARD by shape (spreadsheet-mangled numbers): under a card column name, or with
+    most whole numbers passing Luhn."""
 
     enabled: bool = True
     min_share: float = Field(default=0.8, gt=0, le=1)
+    min_luhn_share: float = Field(default=0.4, gt=0, le=1)
+    min_luhn_values: int = Field(default=20, ge=1)
 
 
 class StreetShapesSpec(_Strict):
@@ -282,9 +287,12 @@ def build_profilers(config: RecognizerConfig) -> list[ColumnProfiler]:
                                       max_place_share=p.person_names.max_place_share))
     if p.cities.enabled:
         out.append(CityProfiler(min_share=p.cities.min_share, hinted_min_share=p.cities.hinted_min_share,
-                                min_distinct=p.cities.min_distinct))
+                                min_distinct=p.cities.min_distinct, shape_min_town_share=p.cities.shape_min_town_share,
+                                shape_min_distinct_share=p.cities.shape_min_distinct_share))
     if p.card_numbers.enabled:
-        out.append(CardNumberShapeProfiler(min_share=p.card_numbers.min_share))
+        out.append(CardNumberShapeProfiler(
+            min_share=p.card_numbers.min_share, min_luhn_share=p.card_numbers.min_luhn_share,
+            min_luhn_values=p.card_numbers.min_luhn_values))
     if p.street_shapes.enabled:
         out.append(StreetShapeProfiler(min_share=p.street_shapes.min_share))
     if p.national_phones.enabled:

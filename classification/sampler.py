@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator, Literal
 
-from classification.detect import MAX_SCAN_CHARS, ColumnEvidence
+from classification.detect import FREE_TEXT_SHARE, MAX_SCAN_CHARS, ColumnEvidence
 from classification.engine import NlpTier
 from classification.registry import RecognizerConfig
 from governance.risk import snake_name
@@ -118,7 +118,8 @@ def pick_files(files: list["DataFile"], *, target_rows: int, max_files: int = MA
         k = min(k * 2, n, max_files)
 
 
-def _scan_udf(config_json: str, nlp: NlpTier, sample_values: int | None, min_share: float, full: bool) -> Callable[[Iterator["pd.DataFrame"]], Iterator["pd.DataFrame"]]:
+def _scan_udf(config_json: str, nlp: NlpTier, sample_values: int | None, min_share: float, full: bool,
+              free_text_share: float) -> Callable[[Iterator["pd.DataFrame"]], Iterator["pd.DataFrame"]]:
     """Build the ``mapInPandas`` function; it captures plain data only (picklable)."""
 
     def scan(batches: Iterator["pd.DataFrame"]) -> Iterator["pd.DataFrame"]:
@@ -136,7 +137,8 @@ def _scan_udf(config_json: str, nlp: NlpTier, sample_values: int | None, min_sha
             for col, g in pdf.groupby("c", sort=False):
                 sc = scanners.get(col)
                 if sc is None:
-                    sc = scanners[col] = ColumnScanner(engine, str(col), sample_values=sample_values, min_share=min_share)
+                    sc = scanners[col] = ColumnScanner(engine, str(col), sample_values=sample_values, min_share=min_share,
+                                                       free_text_share=free_text_share)
                 vals = g["v"]
                 isnull = vals.isna()
                 regions = g["r"][~isnull].tolist() if "r" in g else None
@@ -168,10 +170,12 @@ def scan_dataframe(
     min_share: float,
     full: bool,
     parallelism: int,
+    free_text_share: float = FREE_TEXT_SHARE,
 ) -> dict[str, ColumnEvidence]:
     """Scan the classifiable leaves of ``df`` in Spark and return the evidence per leaf name.
 
-    In sample mode ``df`` is limited to ``sample_rows x OVERSAMPLE`` rows first.
+    In sample mode ``df`` is limited to ``sample_rows x OVERSAMPLE`` rows first. ``free_text_share`` is the
+    share of rows an entity needs in free text (``fusion.free_text_min_share``): no column stops early near it.
     """
     from pyspark.sql import functions as F
 
@@ -196,7 +200,7 @@ def scan_dataframe(
         if full:
             long = long.groupBy(*(["c", "v", "r"] if region_idx else ["c", "v"])).agg(F.count(F.lit(1)).alias("n"))
         nparts = max(1, min(len(scannable), parallelism))
-        udf = _scan_udf(config.model_dump_json(), nlp, None if full else sample_rows, min_share, full)
+        udf = _scan_udf(config.model_dump_json(), nlp, None if full else sample_rows, min_share, full, free_text_share)
         rows = long.repartition(nparts, "c").mapInPandas(udf, OUTPUT_SCHEMA).collect()
         for r in rows:
             ev = ColumnEvidence.from_dict(json.loads(r["evidence"]))

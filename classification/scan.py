@@ -218,7 +218,8 @@ def _classify_once(
         notes.append("legacy Parquet folder (not Delta): no version, whole folder is the table")
 
     evidence = scan_dataframe(
-        df, cols, config=config, nlp=nlp, sample_rows=sample_rows, min_share=min_share, full=full, parallelism=parallelism
+        df, cols, config=config, nlp=nlp, sample_rows=sample_rows, min_share=min_share, full=full, parallelism=parallelism,
+        free_text_share=policy.fusion.free_text_min_share,
     )
     # Partition columns: classified from the log's partition values, no data read.
     if from_files and partition_values:

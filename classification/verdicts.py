@@ -142,7 +142,7 @@ def fuse(ev: ColumnEvidence, policy: ClassificationPolicy, *, min_share: float, 
     jctx = JudgeContext(
         column=ev.column, cells=ev.cells_checked, values=ev.values_checked, hints=frozenset(hinted),
         quasi_hints=frozenset(quasi_hints), nlp_available=ev.nlp_available,
-        entity_shares={c.entity: c.share for c in cands},
+        entity_shares={c.entity: c.share for c in cands}, distinct_share=ev.distinct_share,
     )
     findings = [f for f in (prof.judge(ev.profiles.get(prof.NAME, {}), jctx) for prof in profilers) if f is not None]
     if findings:

@@ -35,9 +35,30 @@ _CYRILLIC = str.maketrans({
 })
 
 
+_GREEK = str.maketrans({
+    "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th", "ι": "i", "κ": "k", "λ": "l",
+    "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p", "ρ": "r", "σ": "s", "ς": "s", "τ": "t", "υ": "y", "φ": "f",
+    "χ": "ch", "ψ": "ps", "ω": "o",
+})
+#: Greek letter pairs read as one sound (ELOT 743): "Αθανασίου" -> "athanasiou", "Αγγέλικα" -> "angelika".
+_GREEK_PAIRS = (("ου", "ou"), ("αυ", "av"), ("ευ", "ev"), ("γγ", "ng"), ("γκ", "gk"), ("γχ", "nch"))
+
+
+def is_greek(text: str) -> bool:
+    """True when ``text`` has a Greek letter."""
+    return any("\u0370" <= ch <= "\u03ff" or "\u1f00" <= ch <= "\u1fff" for ch in text)
+
+
 def to_latin(text: str) -> str:
-    """A case-folded Cyrillic word in Latin letters (``"Алексовска"`` -> ``"aleksovska"``); other text unchanged."""
-    return fold(text).translate(_CYRILLIC)
+    """A case-folded Cyrillic or Greek word in Latin letters (``"Алексовска"`` -> ``"aleksovska"``,
+    ``"Αποστολίδου"`` -> ``"apostolidou"``); other text unchanged."""
+    folded = fold(text)
+    if is_greek(folded):
+        folded = strip_accents(folded)
+        for pair, latin in _GREEK_PAIRS:
+            folded = folded.replace(pair, latin)
+        return folded.translate(_GREEK)
+    return folded.translate(_CYRILLIC)
 
 
 def variants(text: str) -> set[str]:

@@ -43,6 +43,8 @@ class JudgeContext:
     nlp_available: bool = False
     #: Cell share of each entity the recognizers and the NLP model found.
     entity_shares: dict[str, float] = field(default_factory=dict)
+    #: Distinct values per non-null cell read: near 1 for towns of customers, low for states or categories.
+    distinct_share: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,8 @@ _DIGIT_RUN = re.compile(r"^\d{7,15}$")
 #: their lengths (identifiers have one length, numbers of several countries do not).
 DIGITS_INTL_SHARE = 0.3
 DIGITS_LENGTH_SD = 0.8
+#: Share of distinct values that must be bare digit runs for that (the others grouped or spreadsheet-printed numbers).
+DIGITS_MIN_SHARE = 0.25
 #: Share of cells written as grouped telephone numbers that makes a column PHONE_NUMBER with no name or country.
 GROUPED_SHARE = 0.85
 #: Distinct values needed for that.
@@ -147,6 +149,8 @@ class NationalPhoneProfiler(ColumnProfiler):
             bump(stats, "grouped_cells", count)
             bump(stats, "grouped_values")
         v = value.strip()
+        if _EXCEL_NUMBER.match(v):
+            bump(stats, "excel_values")
         if _DIGIT_RUN.match(v):
             bump(stats, "digit_values")
             bump(stats, "digit_cells", count)
@@ -165,17 +169,20 @@ class NationalPhoneProfiler(ColumnProfiler):
 
     @staticmethod
     def _digit_runs(stats: Stats, ctx: JudgeContext) -> Finding | None:
-        """PHONE_NUMBER for a column of bare digit runs of several lengths, many of them valid with a "+"."""
+        """PHONE_NUMBER for a column of bare digit runs of several lengths, many of them valid with a "+"
+        (the rest of the column, if any, numbers written grouped or as a spreadsheet prints them)."""
         n = stats.get("digit_values", 0)
-        if n < GROUPED_MIN_VALUES or n < 0.8 * max(1, ctx.values) or "postcode" in ctx.quasi_hints:
+        numbers = n + stats.get("grouped_values", 0) + stats.get("excel_values", 0)
+        if n < GROUPED_MIN_VALUES or n < DIGITS_MIN_SHARE * max(1, ctx.values) or numbers < 0.8 * max(1, ctx.values) \
+                or "postcode" in ctx.quasi_hints:
             return None
         mean = stats.get("digit_len_sum", 0) / n
         sd = max(0.0, stats.get("digit_len_sq", 0) / n - mean * mean) ** 0.5
         share = stats.get("digit_intl_values", 0) / n
         if share < DIGITS_INTL_SHARE or sd < DIGITS_LENGTH_SD:
             return None
-        # the column is a column of numbers: every digit run counts, valid or not (most lost their country code)
-        cell_share = stats.get("digit_cells", 0) / max(1, stats.get("cells", 0))
+        # the column is a column of numbers: every one counts, valid or not (most lost their country code)
+        cell_share = max(stats.get("digit_cells", 0), stats.get("shaped_cells", 0)) / max(1, stats.get("cells", 0))
         return Finding(
             kind="entity", label="PHONE_NUMBER", share=cell_share, score=0.4, profiler=NationalPhoneProfiler.NAME,
             signal=(f"{share:.0%} of the bare digit runs (lengths {mean:.1f} ± {sd:.1f}) are valid international "

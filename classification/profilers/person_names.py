@@ -16,7 +16,7 @@ import regex as re
 from classification.dictionaries.cities import is_city
 from classification.dictionaries.names import PARTICLES, load_names
 from classification.dictionaries.places import is_place
-from classification.dictionaries.text import fold, strip_accents, to_latin
+from classification.dictionaries.text import fold, is_greek, strip_accents, to_latin
 from classification.profilers.base import ColumnProfiler, Finding, JudgeContext, Stats, ValueContext, bump
 
 _TOKEN = re.compile(r"[\p{L}'’]+\.?")
@@ -45,6 +45,15 @@ _ORG_COLUMN = re.compile(r"compan|societe|société|firma|firm|empresa|azienda|b
 _AZERI_ENDINGS = ("li", "lı", "lu", "lü", "ov", "ova", "yev", "yeva", "ev", "eva")
 _SLAVIC_ENDINGS = ("ov", "ova", "ev", "eva", "yev", "yeva", "in", "ina", "ski", "ska", "skiy", "skaya", "sky", "enko", "vich", "vna", "ich")
 _NON_NAME = re.compile(r"[\d@/\\:;#%&=+_|<>\[\]{}]")
+
+
+_BEFORE_APART = re.compile(r"(?:^|[(\[:/\-–—;\n]|\.\s)\s*$")
+_AFTER_APART = re.compile(r"^\s*(?:$|[)\]:,/\-–—;\n])")
+
+
+def _set_apart(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` stands alone between punctuation: a signature or an attribution."""
+    return bool(_BEFORE_APART.search(text[max(0, start - 4):start]) and _AFTER_APART.match(text[end:end + 4]))
 
 
 class PersonNameProfiler(ColumnProfiler):
@@ -113,30 +122,33 @@ class PersonNameProfiler(ColumnProfiler):
         names = self.names
         if folded in names or strip_accents(folded) in names:
             return True
-        latin = to_latin(folded)  # the same string unless the token is Cyrillic
-        cyrillic = latin != folded
-        if cyrillic and latin in names:
-            return True  # "Александра", "Алексовска": the dictionary holds Latin transliterations
+        latin = to_latin(folded)  # the same string unless the token is Cyrillic or Greek
+        if latin != folded and latin in names:
+            return True  # "Александра", "Алексовска", "Μάνος": the dictionary holds Latin transliterations
+        cyrillic = latin != folded and not is_greek(folded)
         if _SURNAME_ENDING.fullmatch(token.capitalize()) or _SURNAME_ENDING.fullmatch(latin.capitalize()):
             return True
         if "ə" in folded or "ı" in folded:
             return folded.endswith(_AZERI_ENDINGS)  # "Rəhimli", "Musalı", "Rövşənov"
         return cyrillic and latin.endswith(_SLAVIC_ENDINGS)  # "Сопаджиева", "Мамбетов"
 
-    def confirms_span(self, text: str, start: int, end: int, *, entity: str = "PERSON") -> bool:
+    def confirms_span(self, text: str, start: int, end: int, *, entity: str = "PERSON", nlp: bool = True) -> bool:
         """Whether an NLP span inside prose holds up against the dictionaries.
 
         The small English model tags capitalised words of other languages (German nouns, Latin
         filler text) as PERSON or LOCATION. In prose a PERSON span counts only when every word
         is a capitalised dictionary name and it has two words, or one word after a title
-        (``Mr``, ``Frau``, ``Mme`` ...); a LOCATION span only when it names a country or a
-        region. Other entities pass.
+        (``Mr``, ``Frau``, ``Mme`` ...), or (``nlp``: the span is the model's) when it stands apart
+        between punctuation with all its words but one dictionary names; a LOCATION span only when
+        it names a country or a region. Other entities pass.
         """
         span = text[start:end]
         if entity == "LOCATION":
             return is_place(span)
         if entity != "PERSON":
             return True
+        if nlp and _set_apart(text, start, end) and self._full_name(span, unknown=1):
+            return True  # the model's name, set apart as notes are signed, all but one word dictionary names ("Luigina Cappola")
         if not self.is_name(span):
             return False
         words = [t.rstrip(".") for t in _TOKEN.findall(span) if len(t.rstrip(".")) > 1 and fold(t) not in PARTICLES]
@@ -148,13 +160,22 @@ class PersonNameProfiler(ColumnProfiler):
 
     def find_spans(self, text: str) -> list[tuple[int, int]]:
         """Full names in prose found by the dictionaries alone: a common first name followed by
-        one or two capitalised names (``Paid to Jana Nováková for rent``)."""
+        one or two capitalised names (``Paid to Jana Nováková for rent``), or two or three dictionary
+        names set apart by punctuation, as notes are signed (``Refund agreed - Nereu Bolzan``,
+        ``(Αγγέλικα Αθανασίου)``, ``Normand Nichols: call back``)."""
         out: list[tuple[int, int]] = []
         for m in _CAPITALISED_RUN.finditer(text):
             s, e = m.span()
-            if self.confirms_span(text, s, e):
+            if (_set_apart(text, s, e) and self._full_name(text[s:e])) or self.confirms_span(text, s, e, nlp=False):
                 out.append((s, e))
         return out
+
+    def _full_name(self, span: str, *, unknown: int = 0) -> bool:
+        """Two or three capitalised words, all dictionary names but ``unknown`` of them."""
+        words = [t.rstrip(".").strip("'’") for t in _TOKEN.findall(span) if len(t.rstrip(".")) > 1 and fold(t) not in PARTICLES]
+        if not 2 <= len(words) <= 3 or _NON_NAME.search(span) or any(w.islower() for w in words):
+            return False
+        return sum(self._known(w, fold(w)) for w in words) >= len(words) - unknown
 
     def observe(self, stats: Stats, value: str, *, count: int, ctx: ValueContext) -> None:  # noqa: D102
         bump(stats, "values")

@@ -27,3 +27,22 @@ def test_villages_are_location_only_under_a_town_column_name() -> None:
 def test_words_and_too_few_values_are_not_location() -> None:
     assert profile(PROF, "plan", PRODUCTS) is None
     assert profile(PROF, "c9", TOWNS[:8]) is None  # fewer than min_distinct without a name hint
+
+
+#: Towns no gazetteer knows, built as place names are (invented, as Faker's are)
+BUILT = ["Kelseyhaven", "East Tracifort", "Masson-sur-Mer", "Alves do Sul", "San Anabel los Bajos", "Akgündüzmouth",
+         "Bakonyligetbánya", "Aubry-la-Forêt", "North Samantha", "Lake Janeburgh", "Nieuwveen", "Somogyszékharaszti",
+         "Lindqvistköping", "Port Maryview"]
+
+
+def test_towns_beside_values_built_as_place_names_are_location_when_values_seldom_repeat() -> None:
+    values = TOWNS[:12] + BUILT
+    assert profile(PROF, "c9", TOWNS[:12] + PRODUCTS[:14]) is None  # the same towns beside plain words: no
+    f = profile(PROF, "c9", values)
+    assert f is not None and f.label == "LOCATION" and f.score < 0.5 and "built as place names" in f.signal
+    # states or surnames of one country repeat: the shapes do not count there
+    assert profile(PROF, "c9", values, distinct_share=0.2) is None
+
+
+def test_place_shaped_values_without_towns_confirmed_by_the_gazetteer_are_not_location() -> None:
+    assert profile(PROF, "c9", BUILT + ["Ashford", "Lindberg", "Hamilton", "Washington", "Holmberg", "Eriksson"]) is None

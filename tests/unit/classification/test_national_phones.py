@@ -88,3 +88,22 @@ def test_identifiers_of_one_length_or_rarely_valid_are_not_phone_numbers() -> No
     eans = [f"{r.randint(10**11, 10**12 - 1)}{r.randint(0, 9)}" for _ in range(200)]
     for values in (fixed, mixed, eans):
         assert profile(PROF, "ref", values) is None, values[:3]
+
+
+def test_numbers_as_a_spreadsheet_keeps_them_bare_printed_or_grouped_are_phone_numbers() -> None:
+    # one export column: digit runs with their country code, the same in scientific notation, and some as typed
+    intl = ["351212345678", "420602123456", "4915112345678", "447911123456", "33612345678", "48501234567", "3222345678",
+            "390612345678", "46701234567", "358401234567", "36301234567", "905321234567"]
+    bare = [f"{v[:-2]}{i % 100:02d}" for i, v in enumerate((intl * 4)[:40])] + [f"21234{i:04d}" for i in range(10)]
+    printed = [f"{int(v):.8E}" for v in bare[:35]]
+    typed = _mixed_numbers(25)
+    f = profile(PROF, "COL3", bare + printed + typed)
+    assert f is not None and f.label == "PHONE_NUMBER" and "digit runs" in f.signal
+
+
+def test_identifiers_mixed_with_spreadsheet_printed_ones_are_not_phone_numbers() -> None:
+    import random
+
+    r = random.Random(11)
+    eans = [f"{r.randint(10**12, 10**13 - 1)}" for _ in range(100)]
+    assert profile(PROF, "C23", eans + [f"{int(v):.6E}" for v in eans]) is None

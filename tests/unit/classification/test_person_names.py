@@ -101,3 +101,34 @@ def test_surnames_the_model_tags_as_locations_still_make_a_person_column_and_tow
 def test_surnames_under_an_employer_column_name_of_another_language_are_companies() -> None:
     for column in ("Zamestnavatel", "Tyonantaja", "Pracodawca", "werkgever"):
         assert profile(PROF, column, CZECH_PT_FR_SURNAMES) is None, column
+
+
+@pytest.mark.parametrize("text,found", [
+    ("Refund agreed - Nereu Bolzan", ["Nereu Bolzan"]),
+    ("Normand Nichols: call back on Monday", ["Normand Nichols"]),
+    ("Card blocked (Raquelina Herculano).", ["Raquelina Herculano"]),
+    ("Documents sent / Agnelo Emeli, 19.10.", ["Agnelo Emeli"]),
+    ("We met Normand Nichols today", []),  # in running text a rare first name is not enough
+    ("Das ist Berlin Mitte - ok", []),
+    ("Intro - Lorem Ipsum", []),  # set apart, but not both names
+    ("Refund agreed - Luigina Cappola", []),  # one word in no dictionary: only a span the model found counts
+])
+def test_two_names_set_apart_by_punctuation_are_a_full_name(text: str, found: list[str]) -> None:
+    assert [text[s:e] for s, e in PROF.find_spans(text)] == found
+
+
+def test_greek_names_are_read_through_their_transliteration() -> None:
+    assert PROF.is_name("Αγγέλικα Αθανασίου") and PROF.is_name("Μάνος Αποστολίδου")
+    assert not PROF.is_name("Υπολογιστής")  # "computer"
+    text = "Επικοινωνία (Μάνος Αποστολίδου)."
+    assert [text[s:e] for s, e in PROF.find_spans(text)] == ["Μάνος Αποστολίδου"]
+
+
+def test_a_span_the_model_tagged_set_apart_needs_all_words_but_one_to_be_names() -> None:
+    text = "Refund agreed - Luigina Cappola"
+    s = text.index("Luigina")
+    assert PROF.confirms_span(text, s, len(text))  # the model's span, set apart: Cappola is unknown, Luigina a name
+    mid = "We met Luigina Cappola today"
+    assert not PROF.confirms_span(mid, 7, 22)  # not set apart
+    lorem = "Intro - Consectetur Vestibulum"
+    assert not PROF.confirms_span(lorem, 8, len(lorem))  # no dictionary name at all
