@@ -82,10 +82,14 @@ class CityProfiler(ColumnProfiler):
                 signal=(f"{share:.0%} of {values} distinct values are towns of 5,000 people or more (GeoNames) and {shaped:.0%} "
                         f"more are built as place names; values seldom repeat ({ctx.distinct_share:.0%} distinct)"),
             )
+        if hinted:
+            share += stats.get("shaped_values", 0) / values  # under a town name, place-shaped values are towns too
         if share < (self.hinted_min_share if hinted else self.min_share):
             return None
         return Finding(
             kind="entity", label="LOCATION", share=stats.get(f"{key}_cells", 0) / max(1, stats.get("cells", 0)),
             score=0.6 if hinted else 0.5, profiler=self.NAME,
-            signal=f"{share:.0%} of {values} distinct values are towns of {'1,000' if hinted else '5,000'} people or more (GeoNames)",
+            signal=(f"{share:.0%} of {values} distinct values are towns of 1,000 people or more (GeoNames) or built as place "
+                    "names, under a town column name" if hinted else
+                    f"{share:.0%} of {values} distinct values are towns of 5,000 people or more (GeoNames)"),
         )

@@ -48,12 +48,16 @@ _NON_NAME = re.compile(r"[\d@/\\:;#%&=+_|<>\[\]{}]")
 
 
 _BEFORE_APART = re.compile(r"(?:^|[(\[:/\-–—;\n]|\.\s)\s*$")
+_REST_WORD = re.compile(r"\p{L}{2,}")
 _AFTER_APART = re.compile(r"^\s*(?:$|[)\]:,/\-–—;\n])")
 
 
 def _set_apart(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` stands alone between punctuation: a signature or an attribution."""
-    return bool(_BEFORE_APART.search(text[max(0, start - 4):start]) and _AFTER_APART.match(text[end:end + 4]))
+    """Whether ``text[start:end]`` stands alone between punctuation beside words of its own: a signature or an
+    attribution in a note ("Blocked - Ana Lopes"), not a whole cell ("Barbosa de Novaes" is a town)."""
+    rest = text[:start] + " " + text[end:]
+    return (len(_REST_WORD.findall(rest)) >= 2 and bool(_BEFORE_APART.search(text[max(0, start - 4):start]))
+            and bool(_AFTER_APART.match(text[end:end + 4])))
 
 
 class PersonNameProfiler(ColumnProfiler):

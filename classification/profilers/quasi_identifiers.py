@@ -10,6 +10,10 @@ They are reported as quasi-identifiers, which retention's k-anonymity check uses
 - ``postcode``, ``birth_year``, ``occupation``: the column name says so (``quasi_hints`` in
   ``conf/classification.yaml``) and the values have the shape (postcodes: short codes with
   digits; birth years: years 16-110 years back; occupations: short words).
+
+Under an opaque name, only values that can be nothing else count: ISO alpha-2 country codes or
+calling codes ("+351") in nearly every cell, gender words in nearly every non-blank cell, and birth
+years (every value 16-110 years back, spread over decades).
 """
 
 from __future__ import annotations
@@ -38,6 +42,12 @@ GENDER_LETTERS = frozenset("k n e z ž v h w o".split())
 _POSTCODE = re.compile(r"^(?=.*\d)[A-Za-z0-9]{2,7}(?:[\s\-][A-Za-z0-9]{2,4})?$")
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d)(?:\.0)?$")
 _WORDS = re.compile(r"^[\p{L}][\p{L}\s,.'&/()\-]{1,80}$")
+_ISO2 = re.compile(r"^[A-Z]{2}$")
+_CALLING = re.compile(r"^(?:\+|00)\d{1,3}$")
+#: Distinct values an opaque-named column needs before its values alone make it a quasi-identifier.
+OPAQUE_MIN_VALUES = 15
+#: Spread of ages (years) of a birth-year column: people of several generations, not one cohort or recent years.
+BIRTH_YEAR_MIN_SD = 8.0
 
 
 class QuasiIdentifierProfiler(ColumnProfiler):
@@ -59,6 +69,9 @@ class QuasiIdentifierProfiler(ColumnProfiler):
         if not v:
             return
         bump(stats, "nonblank")
+        bump(stats, "nonblank_cells", count)
+        if _ISO2.match(v) and country_code(v) is not None or _CALLING.match(v) and region_of(v) is not None:
+            bump(stats, "strict_country_codes")
         if is_country_name(v):
             bump(stats, "country_names")
         elif country_code(v) is not None or region_of(v) is not None:
@@ -79,6 +92,8 @@ class QuasiIdentifierProfiler(ColumnProfiler):
             age = date.today().year - int(m.group(1))
             if 16 <= age <= 110:
                 bump(stats, "birth_years")
+                bump(stats, "birth_year_sum", age)
+                bump(stats, "birth_year_sq", age * age)
         if _WORDS.match(v) and not ctx.pattern_entities:
             bump(stats, "wordy")
 
@@ -95,14 +110,17 @@ class QuasiIdentifierProfiler(ColumnProfiler):
             return Finding(kind="quasi_identifier", label=kind, share=s, score=0.8, profiler=self.NAME, signal=why)
 
         hints = ctx.quasi_hints
-        g = stats.get("gender_cells", 0) / max(1, cells)
+        g = stats.get("gender_cells", 0) / max(1, int(stats.get("nonblank_cells", cells)))
         if "gender" in hints:
-            g += stats.get("gender_letter_cells", 0) / max(1, cells)
+            g += stats.get("gender_letter_cells", 0) / max(1, int(stats.get("nonblank_cells", cells)))
         if g >= 0.95 or ("gender" in hints and g >= self.min_share):
             return found("gender", g, f"{g:.0%} of cells are gender values")
         countries = share("country_names") + (share("country_codes") if "country" in hints else 0.0)
         if (countries >= self.min_share and share("country_names") >= 0.5) or ("country" in hints and countries >= 0.6):
             return found("country", countries, f"{countries:.0%} of distinct values are countries")
+        codes = share("strict_country_codes")
+        if codes >= 0.95 and values >= OPAQUE_MIN_VALUES:
+            return found("country", codes, f"{codes:.0%} of distinct values are ISO country codes or calling codes")
         subs = share("subdivisions")
         if "state" in hints:
             subs += share("subdivision_codes")  # "IL", "BY": codes count only when the name says state
@@ -112,6 +130,13 @@ class QuasiIdentifierProfiler(ColumnProfiler):
             return found("postcode", share("postcodes"), "column name says postcode and values have the shape")
         if "birth_year" in hints and share("birth_years") >= self.min_share:
             return found("birth_year", share("birth_years"), "column name says birth year and values are plausible birth years")
+        n = stats.get("birth_years", 0)
+        if n and share("birth_years") >= 0.98 and values >= OPAQUE_MIN_VALUES:
+            mean = stats.get("birth_year_sum", 0) / n
+            sd = max(0.0, stats.get("birth_year_sq", 0) / n - mean * mean) ** 0.5
+            if sd >= BIRTH_YEAR_MIN_SD:
+                return found("birth_year", share("birth_years"), f"every value is a year 16-110 years back, spread over decades "
+                             f"(ages {mean:.0f} ± {sd:.0f})")
         if "occupation" in hints and share("wordy") >= self.min_share:
             return found("occupation", share("wordy"), "column name says occupation and values are words")
         return None

@@ -46,3 +46,10 @@ def test_towns_beside_values_built_as_place_names_are_location_when_values_seldo
 
 def test_place_shaped_values_without_towns_confirmed_by_the_gazetteer_are_not_location() -> None:
     assert profile(PROF, "c9", BUILT + ["Ashford", "Lindberg", "Hamilton", "Washington", "Holmberg", "Eriksson"]) is None
+
+
+def test_under_a_town_column_name_values_built_as_place_names_count_as_towns() -> None:
+    invented = BUILT + ["Almeida da Mata", "Barbosa da Serra", "Costa do Sul", "Lake Annaborough", "Ostermünde"] + PRODUCTS[:19]
+    assert profile(PROF, "c9", invented) is None
+    f = profile(PROF, "Municipio", invented, hints=frozenset({"LOCATION"}))
+    assert f is not None and f.label == "LOCATION" and "built as place names" in f.signal

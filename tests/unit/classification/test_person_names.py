@@ -120,7 +120,7 @@ def test_two_names_set_apart_by_punctuation_are_a_full_name(text: str, found: li
 def test_greek_names_are_read_through_their_transliteration() -> None:
     assert PROF.is_name("Αγγέλικα Αθανασίου") and PROF.is_name("Μάνος Αποστολίδου")
     assert not PROF.is_name("Υπολογιστής")  # "computer"
-    text = "Επικοινωνία (Μάνος Αποστολίδου)."
+    text = "Επικοινωνία με τον πελάτη (Μάνος Αποστολίδου)."
     assert [text[s:e] for s, e in PROF.find_spans(text)] == ["Μάνος Αποστολίδου"]
 
 
@@ -132,3 +132,8 @@ def test_a_span_the_model_tagged_set_apart_needs_all_words_but_one_to_be_names()
     assert not PROF.confirms_span(mid, 7, 22)  # not set apart
     lorem = "Intro - Consectetur Vestibulum"
     assert not PROF.confirms_span(lorem, 8, len(lorem))  # no dictionary name at all
+
+
+def test_a_whole_cell_is_not_a_name_set_apart() -> None:
+    assert PROF.confirms_span("Sent (Luigina Cappola).", 6, 21) is False  # one word beside it: not a note
+    assert PROF.confirms_span("Card sent (Luigina Cappola).", 11, 26)
