@@ -99,7 +99,6 @@ class QuasiIdentifierProfiler(ColumnProfiler):
 
     def judge(self, stats: Stats, ctx: JudgeContext) -> Finding | None:  # noqa: D102
         values = stats.get("nonblank", 0)
-        cells = stats.get("cells", 0)
         if not values:
             return None
 
@@ -110,9 +109,10 @@ class QuasiIdentifierProfiler(ColumnProfiler):
             return Finding(kind="quasi_identifier", label=kind, share=s, score=0.8, profiler=self.NAME, signal=why)
 
         hints = ctx.quasi_hints
-        g = stats.get("gender_cells", 0) / max(1, int(stats.get("nonblank_cells", cells)))
+        nonblank_cells: int = stats.get("nonblank_cells") or 1
+        g = stats.get("gender_cells", 0) / nonblank_cells
         if "gender" in hints:
-            g += stats.get("gender_letter_cells", 0) / max(1, int(stats.get("nonblank_cells", cells)))
+            g += stats.get("gender_letter_cells", 0) / nonblank_cells
         if g >= 0.95 or ("gender" in hints and g >= self.min_share):
             return found("gender", g, f"{g:.0%} of cells are gender values")
         countries = share("country_names") + (share("country_codes") if "country" in hints else 0.0)
