@@ -150,3 +150,13 @@ def test_tune3_phone_columns_with_and_without_a_calling_code_sibling(tables):
     phone_tables = [t for t in tables["tune3"] if any(t.labels[c] == "PHONE_NUMBER" for c in t.columns)]
     assert any("calling_code" in kinds(t) for t in phone_tables)
     assert any("calling_code" not in kinds(t) for t in phone_tables)
+
+
+def test_held_out_splits_share_no_column_name_or_table_with_a_tuning_split():
+    tuning = ("dev", "tune2", "tune3", "tune4", "tune5")
+    seen_columns = {c.lower() for s in tuning for t in generate(s, rows=5) for c in t.columns}
+    seen_tables = {t.name for s in tuning for t in generate(s, rows=5)}
+    for held_out in ("test2", "test3"):
+        ts = generate(held_out, rows=5)
+        assert not {c.lower() for t in ts for c in t.columns} & seen_columns, held_out
+        assert not {t.name for t in ts} & seen_tables, held_out
