@@ -364,12 +364,12 @@ def tables(split: str, faker_locales: tuple[str, ...], mimesis_locales: tuple[st
     elif split == "tune5":  # tune5: almost every column name opaque
         name = "messy_unlabelled_dump"
         spec = [
-            ("COL1", "row_id", 0.0), ("COL2", "name_mess", 0.05), ("COL3", "phone_excel", 0.15), ("COL4", "phone_digits", 0.25),
-            ("COL5", "email_mess", 0.05), ("COL6", "card_excel", 0.1), ("COL7", "iban_mess", 0.1), ("COL8", "address_mess", 0.05),
-            ("COL9", "city_mess", 0.05), ("COL10", "country_mess", 0.05), ("COL11", "zip_mess", 0.05), ("COL12", "dob_mixed", 0.1),
-            ("COL13", "gender_mess", 0.05), ("COL14", "job_mess", 0.15), ("COL15", "company", 0.05), ("COL16", "amount_mess", 0.0),
-            ("COL17", "order_digits", 0.0), ("COL18", "event_mixed", 0.0), ("COL19", "currency_mess", 0.0), ("COL20", "colour", 0.1),
-            ("COL21", "memo_mess", 0.2), ("COL22", "empty", 0.0), ("COL23", "ean_excel", 0.0), ("COL24", "ip_mess", 0.1),
+            ("U01", "row_id", 0.0), ("U02", "name_mess", 0.05), ("U03", "phone_excel", 0.15), ("U04", "phone_digits", 0.25),
+            ("U05", "email_mess", 0.05), ("U06", "card_excel", 0.1), ("U07", "iban_mess", 0.1), ("U08", "address_mess", 0.05),
+            ("U09", "city_mess", 0.05), ("U10", "country_mess", 0.05), ("U11", "zip_mess", 0.05), ("U12", "dob_mixed", 0.1),
+            ("U13", "gender_mess", 0.05), ("U14", "job_mess", 0.15), ("U15", "company", 0.05), ("U16", "amount_mess", 0.0),
+            ("U17", "order_digits", 0.0), ("U18", "event_mixed", 0.0), ("U19", "currency_mess", 0.0), ("U20", "colour", 0.1),
+            ("U21", "memo_mess", 0.2), ("U22", "empty", 0.0), ("U23", "ean_excel", 0.0), ("U24", "ip_mess", 0.1),
         ]
     elif split == "test3":  # test3 (held out): layout written apart, in benchmarks/eval/layouts_test3.py
         from benchmarks.eval import layouts_test3

@@ -216,13 +216,13 @@ def tables(split: str, locales: tuple[str, ...], seed: int, rows: int) -> list[E
         ]
         mixed_name = "mimesis_gateway_log"
         mixed = [
-            ("c1", "uuid", 0.0), ("c2", "full_name", 0.0), ("c3", "card_owner", 0.05), ("c4", "email", 0.0),
-            ("c5", "phone_intl", 0.0), ("c6", "country_iso", 0.0), ("c7", "calling_code", 0.0), ("c8", "address", 0.0),
-            ("c9", "city", 0.0), ("c10", "state", 0.0), ("c11", "postcode", 0.0), ("c12", "dob_dmy_dot", 0.0), ("c13", "gender", 0.0),
-            ("c14", "occupation", 0.0), ("c15", "ip", 0.0), ("c16", "event_ts", 0.0), ("c17", "http_status", 0.0),
-            ("c18", "user_agent", 0.0), ("c19", "product", 0.0), ("c20", "version", 0.0), ("c21", "ticker", 0.0),
-            ("c22", "ean", 0.0), ("c23", "word", 0.0), ("c24", "notes_plain", 0.3), ("c25", "memo_names_08", 0.1),
-            ("c26", "telephone", 0.0), ("c27", "car", 0.0),
+            ("m01", "uuid", 0.0), ("m02", "full_name", 0.0), ("m03", "card_owner", 0.05), ("m04", "email", 0.0),
+            ("m05", "phone_intl", 0.0), ("m06", "country_iso", 0.0), ("m07", "calling_code", 0.0), ("m08", "address", 0.0),
+            ("m09", "city", 0.0), ("m10", "state", 0.0), ("m11", "postcode", 0.0), ("m12", "dob_dmy_dot", 0.0), ("m13", "gender", 0.0),
+            ("m14", "occupation", 0.0), ("m15", "ip", 0.0), ("m16", "event_ts", 0.0), ("m17", "http_status", 0.0),
+            ("m18", "user_agent", 0.0), ("m19", "product", 0.0), ("m20", "version", 0.0), ("m21", "ticker", 0.0),
+            ("m22", "ean", 0.0), ("m23", "word", 0.0), ("m24", "notes_plain", 0.3), ("m25", "memo_names_08", 0.1),
+            ("m26", "telephone", 0.0), ("m27", "car", 0.0),
         ]
     elif split == "test3":  # test3 (held out): layouts written apart, in benchmarks/eval/layouts_test3.py
         from benchmarks.eval import layouts_test3
