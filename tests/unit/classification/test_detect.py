@@ -85,3 +85,25 @@ def test_legal_forms_of_more_countries_and_upper_case_only_forms() -> None:
     # surnames that equal a legal form written without its dots, and lower-case words
     for v in ("Daphne Vos", "Erik Ek", "Anna Ba", "Tran Van Ky", "the sem"):
         assert not is_organisation(v), v
+
+
+def test_a_column_only_the_profilers_can_judge_is_scanned_past_the_first_values() -> None:
+    from classification.detect import UNSETTLED_VALUES_BEFORE_STOP
+
+    # bare digit runs (telephone numbers with their country code): no recognizer is strong on them
+    prefixes = ["35121", "42060", "491511", "447911", "336", "48501", "3222", "390612", "46701", "358401"]
+    phones = [f"{prefixes[i % 10]}{1000000 + i * 7919 % 8999999}"[:12 - i % 3] for i in range(1000)]
+    ev = scan_values(ENGINE, "q04", phones, sample_values=1000, min_share=0.5)
+    assert ev.values_checked >= UNSETTLED_VALUES_BEFORE_STOP
+    emails = [f"user{i}@example.com" for i in range(1000)]  # a strong entity settles the column early
+    assert scan_values(ENGINE, "q05", emails, sample_values=1000, min_share=0.5).values_checked < UNSETTLED_VALUES_BEFORE_STOP
+
+
+def test_free_text_does_not_stop_early_near_its_listing_share() -> None:
+    words = ["invoice", "sent", "again", "after", "the", "call", "about", "delivery", "dates", "and", "fees"]
+    notes = [" ".join(words[(i + k) % 11] for k in range(6)) + f" {i}" for i in range(1000)]
+    near = [f"{n} - Paid to Jana Nováková" if i % 20 == 0 else n for i, n in enumerate(notes)]  # 5% of rows name someone
+    ev = scan_values(ENGINE, "remarks", near, sample_values=1000, min_share=0.5)
+    assert ev.values_checked == 1000 and not ev.stopped_early
+    plain = scan_values(ENGINE, "remarks", notes, sample_values=1000, min_share=0.5)
+    assert plain.stopped_early and plain.values_checked < 1000
