@@ -27,6 +27,7 @@ import regex as re
 
 from classification.engine import LANGUAGE, ClassifierEngine
 from classification.profilers.base import JudgeContext, ValueContext, merge_stats
+from governance.risk import FusionPolicy
 
 #: Characters of a value that the cheap pass looks at (1 MB strings are cut here).
 MAX_SCAN_CHARS = 4096
@@ -41,7 +42,7 @@ BATCH = 64
 FREE_TEXT_WORDS = 3
 MIN_VALUES_BEFORE_STOP = 128
 #: Share of rows an entity needs in free text (``fusion.free_text_min_share``'s default).
-FREE_TEXT_SHARE = 0.05
+FREE_TEXT_SHARE: float = FusionPolicy.model_fields["free_text_min_share"].default
 #: Values a column with no strong entity and no NLP cost is scanned for before it may stop early.
 UNSETTLED_VALUES_BEFORE_STOP = 384
 STOP_MARGIN = 0.2

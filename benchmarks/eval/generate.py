@@ -27,16 +27,16 @@ class Split:
     seed: int
 
 
+#: The held-out locales (the test splits'; tune2 tunes on their data under the dev layouts).
+_TEST_FAKER = ("cs_CZ", "pt_PT", "pl_PL", "it_IT", "nl_NL", "sv_SE", "da_DK", "fi_FI", "hu_HU", "ro_RO", "tr_TR", "en_IN", "ja_JP")
+_TEST_MIMESIS = ("pl", "cs", "pt", "it", "nl", "sv", "da", "fi", "hu", "tr", "ja")
+
 SPLITS: dict[str, Split] = {
     "dev": Split("dev", ("fr_FR", "de_DE", "es_ES", "en_GB"), ("fr", "de", "es", "en-gb"), seed=20_251),
-    "test": Split("test",
-                  ("cs_CZ", "pt_PT", "pl_PL", "it_IT", "nl_NL", "sv_SE", "da_DK", "fi_FI", "hu_HU", "ro_RO", "tr_TR", "en_IN", "ja_JP"),
-                  ("pl", "cs", "pt", "it", "nl", "sv", "da", "fi", "hu", "tr", "ja"), seed=91_337),
+    "test": Split("test", _TEST_FAKER, _TEST_MIMESIS, seed=91_337),
     # Second tuning split: the test split's locales under the dev split's layouts, column names and another
     # seed. Tuning on it sees those languages' data, never the test split's tables, columns or rows.
-    "tune2": Split("tune2",
-                   ("cs_CZ", "pt_PT", "pl_PL", "it_IT", "nl_NL", "sv_SE", "da_DK", "fi_FI", "hu_HU", "ro_RO", "tr_TR", "en_IN", "ja_JP"),
-                   ("pl", "cs", "pt", "it", "nl", "sv", "da", "fi", "hu", "tr", "ja"), seed=55_117),
+    "tune2": Split("tune2", _TEST_FAKER, _TEST_MIMESIS, seed=55_117),
     # Third tuning split: its own table layouts and column names (neither dev's nor test's: a third opaque, a
     # third English worded otherwise, a third in the locales' languages), locales of neither split, another
     # seed. It checks that tuning generalizes to column names it was not tuned on, without the test split.
@@ -46,17 +46,13 @@ SPLITS: dict[str, Split] = {
     "tune4": Split("tune4", words.TUNE4_FAKER_LOCALES, words.TUNE4_MIMESIS_LOCALES, seed=40_961),
     # Second held-out split, made after the first had been scored several times while tuning: the test locales
     # (tuning saw their data through tune2) under layouts, column names and a seed of its own. Scored once.
-    "test2": Split("test2",
-                   ("cs_CZ", "pt_PT", "pl_PL", "it_IT", "nl_NL", "sv_SE", "da_DK", "fi_FI", "hu_HU", "ro_RO", "tr_TR", "en_IN", "ja_JP"),
-                   ("pl", "cs", "pt", "it", "nl", "sv", "da", "fi", "hu", "tr", "ja"), seed=13_007),
+    "test2": Split("test2", _TEST_FAKER, _TEST_MIMESIS, seed=13_007),
     # Fifth tuning split: column names almost all opaque (``a07``, ``FLD_12``), so only the values speak; locales
     # of the dev and tuning splits, a seed of its own.
     "tune5": Split("tune5", words.TUNE5_FAKER_LOCALES, words.TUNE5_MIMESIS_LOCALES, seed=31_415),
     # Third held-out split: the test locales under layouts and column names written apart from the tuning work
     # (``benchmarks/eval/layouts_test3.py``, by someone who did not read Lakewarden's vocabulary). Scored once.
-    "test3": Split("test3",
-                   ("cs_CZ", "pt_PT", "pl_PL", "it_IT", "nl_NL", "sv_SE", "da_DK", "fi_FI", "hu_HU", "ro_RO", "tr_TR", "en_IN", "ja_JP"),
-                   ("pl", "cs", "pt", "it", "nl", "sv", "da", "fi", "hu", "tr", "ja"), seed=60_601),
+    "test3": Split("test3", _TEST_FAKER, _TEST_MIMESIS, seed=60_601),
 }
 #: Splits scored without showing their misclassified columns (tuning on them would spoil them).
 HELD_OUT = ("test", "test2", "test3")

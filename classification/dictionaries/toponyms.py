@@ -21,7 +21,7 @@ _LEADING = (
     "san|santa|santo|são|saint|sainte|st|ste|villa|villar|villanueva|borgo|castel|castello|monte|porto|puerto|"
     "bad|groß|gross|klein|neu|alt|ober|nieder|unter|sankt|"
     "nowy|nowa|nowe|stary|stara|stare|velké|velký|malé|malý|nové|nový|staré|starý|horní|dolní|nagy|kis|"
-    "nueva|nuevo|vila|ciudad|colonia|ville|mont|pont|port|vieux|vieille|nord|sud|lille|store|øvre|nedre|östra|västra|"
+    "nueva|nuevo|vila|ciudad|colonia|ville|mont|pont|vieux|vieille|nord|sud|lille|store|øvre|nedre|östra|västra|"
     "nieuw|oud|groot|hoog|laag|oost|noord|zuid|sint|ban|bandar|kota"
 )
 #: Endings of the last word that mark a settlement ("Kelseyhaven", "Eilenburg", "Anerveen", "Ligetkövesd").
@@ -29,7 +29,7 @@ _ENDINGS = (
     "ville|ton|town|burgh|borough|bury|shire|mouth|haven|port|fort|view|side|land|chester|caster|ford|field|"
     "wood|dale|stad|stadt|berg|burg|furt|ham|wick|worth|ley|by|bridge|well|stead|cliff|combe|"
     "dorf|hausen|heim|ingen|bach|stein|feld|rode|hagen|münde|brück|brücken|kirchen|leben|"
-    "dam|dijk|veen|oord|huizen|horst|wijk|woude|drecht|recht|kerk|broek|hoven|zijl|gouw|sloot|meer|hem||"
+    "dam|dijk|veen|oord|huizen|horst|wijk|woude|drecht|recht|kerk|broek|hoven|zijl|gouw|sloot|meer|hem|"
     "sund|vik|holm|köping|torp|arp|sjö|heden|strand|rup|lev|sted|bæk|fjord|målen|stuga|hult|ryd|red|"
     "falu|falva|háza|haza|bánya|banya|vár|var|hely|egyháza|kövesd|telek|halom|füred|fürdő|berény|haraszti|lak|"
     "szállás|apáti|szeg|keresztúr|föld|szentmiklós|újfalu|"
@@ -48,7 +48,7 @@ _QUALIFIER = (
     r"(?:\s(?:los|las|el|la)\s(?:altos|bajos|alto|bajo|llanos|arroyos|lagos|pinos|montes|ríos))"
 )
 _LEADING_RE = re.compile(rf"^(?:{_LEADING})\.?[\s-]+\p{{Lu}}", re.IGNORECASE | re.V1)
-_ENDING_RE = re.compile(rf"\p{{L}}{{2,}}(?:{_ENDINGS.replace('||', '|')})$", re.IGNORECASE | re.V1)
+_ENDING_RE = re.compile(rf"\p{{L}}{{2,}}(?:{_ENDINGS})$", re.IGNORECASE | re.V1)
 _QUALIFIER_RE = re.compile(rf"\p{{Lu}}\p{{L}}+(?:{_QUALIFIER})$", re.IGNORECASE | re.V1)
 _WORDS = re.compile(r"^[\p{L}][\p{L}'’.\- ]{2,40}$")
 

@@ -143,13 +143,14 @@ class NationalPhoneProfiler(ColumnProfiler):
 
     def observe(self, stats: Stats, value: str, *, count: int, ctx: ValueContext) -> None:  # noqa: D102
         bump(stats, "cells", count)
-        if self.phone_shaped(value) or _EXCEL_NUMBER.match(value.strip()):
+        v = value.strip()
+        excel = _EXCEL_NUMBER.match(v) is not None
+        if self.phone_shaped(v) or excel:
             bump(stats, "shaped_cells", count)
-        if not ctx.pattern_entities - {"PHONE_NUMBER"} and grouped_phone(value):
+        if not ctx.pattern_entities - {"PHONE_NUMBER"} and grouped_phone(v):
             bump(stats, "grouped_cells", count)
             bump(stats, "grouped_values")
-        v = value.strip()
-        if _EXCEL_NUMBER.match(v):
+        if excel:
             bump(stats, "excel_values")
         if _DIGIT_RUN.match(v):
             bump(stats, "digit_values")

@@ -70,7 +70,7 @@ class QuasiIdentifierProfiler(ColumnProfiler):
             return
         bump(stats, "nonblank")
         bump(stats, "nonblank_cells", count)
-        if _ISO2.match(v) and country_code(v) is not None or _CALLING.match(v) and region_of(v) is not None:
+        if (_ISO2.match(v) and country_code(v) is not None) or (_CALLING.match(v) and region_of(v) is not None):
             bump(stats, "strict_country_codes")
         if is_country_name(v):
             bump(stats, "country_names")
