@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--files", type=int, default=40)
     ap.add_argument("--dir", default="/tmp/erase-bench")
     ap.add_argument("--verify", action="store_true", help="also time the every-byte verification scan of the erased table")
+    ap.add_argument("--verify-only", action="store_true",
+                    help="with --verify: skip the sail DELETE and full-rewrite baselines (erase, then verify only)")
+    ap.add_argument("--keep", action="store_true", help="keep the generated lake under --dir (for verify_bench.py)")
     ap.add_argument("--extra-columns", type=int, default=6, help="extra text columns (real customer tables are wide)")
     args = ap.parse_args(argv)
 
@@ -99,10 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         t1 = time.perf_counter()
         scan = scan_lake(path, hasher=hasher, idents=idents, tokens=set())
         print(f"verify (every byte of the erased table, {scan.files} files, {scan.bytes / 1e6:.0f} MB, "
-              f"{scan.values_checked:,} distinct values checked): {time.perf_counter() - t1:.1f}s, findings {len(scan.findings)}")
+              f"{scan.values_checked:,} values checked): {time.perf_counter() - t1:.1f}s, findings {len(scan.findings)}")
     print(f"lakewarden: keyed-hash scan of the email column {t_scan:.2f}s, exact match in candidate files {t_loc - t_scan:.2f}s "
           f"({read}/{len(all_files)} files after statistics pruning, email column only), rewrite+commit of "
           f"{res.files_removed} file(s) {t_lw - t_loc:.2f}s; history purge {t_purge:.2f}s ({len(purge.data_files)} old file(s) deleted)")
+
+    if args.verify_only:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+        return 0
 
     # Sail DELETE with the raw identifier
     path = copy("sail_delete")
@@ -130,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     lw = results[0][4]
     print(f"\nlakewarden vs full rewrite: {results[2][4] / lw:.1f}x faster, {results[0][2]} vs {results[2][2]} file(s) written")
     print(f"lakewarden vs sail DELETE:  {results[1][4] / lw:.1f}x faster, {results[0][2]} vs {results[1][2]} file(s) written")
-    shutil.rmtree(base, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(base, ignore_errors=True)
     return 0
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -261,6 +261,19 @@ class Hasher:
         h = base.copy()
         h.update(normalized.encode())
         return h.hexdigest()
+
+    def digests(self, kind: str, normalized: Iterable[bytes]) -> Iterator[bytes]:
+        """Raw SHA-256 digests (not hex) of many normalized UTF-8 values of ``kind``, in order.
+
+        The same hash as :meth:`hash` (``bytes.fromhex(hash(kind, v.decode()))``), for scans that
+        hash every distinct value of a column.
+        """
+        self.hash(kind, "")  # caches the keyed base of ``kind``
+        copy = self._base[kind].copy
+        for v in normalized:
+            h = copy()
+            h.update(v)
+            yield h.digest()
 
     def __getstate__(self) -> dict[str, str]:
         return {"_prefix": self._prefix}

@@ -60,6 +60,8 @@ class ScanReport:
     bytes: int = 0
     parquet_files: int = 0
     json_files: int = 0
+    #: Values looked at: every value of each Parquet column read (vectorized), plus each JSON leaf,
+    #: footer entry and value checked one by one.
     values_checked: int = 0
     findings: list[Finding] = field(default_factory=list)
     #: Files read per Delta kind: change_data, deletion_vector, checkpoint, sidecar, commit, checksum.
@@ -100,6 +102,8 @@ class _Matcher:
         self.shapes = shapes_by_kind(idents)
         self._cache: dict[tuple[str, str], str | None] = {}
         self.checked = 0
+        #: Every identifier's keyed hash as raw digest bytes (for the vectorized column checks).
+        self.digests = {bytes.fromhex(h) for h in self.keys}
 
     def check(self, value: str, leaf: str) -> str | None:
         """The key of the identifier ``value`` holds (in a field named ``leaf``), else None."""
@@ -165,10 +169,14 @@ def _walk_json(obj: Any, leaf: str, path: str) -> Iterator[tuple[str, str, str]]
 
 
 def _scan_parquet(source: Any, m: _Matcher, rel: str, out: list[Finding], *, ranged: bool = False) -> None:
-    """Decode a Parquet file: footer metadata and statistics, then its columns.
+    """Decode a Parquet file: footer metadata and statistics, then its columns, row group by row group.
 
-    ``ranged``: the file is on an object store and read by byte ranges: only the column chunks that
-    can hold an identifier are fetched (:func:`_columns_to_read`); the footer is always read whole.
+    Only the columns that can hold an identifier are decoded (:func:`_columns_to_read`), one row
+    group at a time. Each column chunk is first checked whole with vectorized Arrow compute
+    (:func:`_could_hold`, which never misses what the per-value check would find); only a chunk it
+    flags is checked value by value, so findings name the same places as a per-value scan.
+    ``ranged``: the file is on an object store and read by byte ranges (only those column chunks
+    are fetched); the footer is always read whole.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -191,26 +199,223 @@ def _scan_parquet(source: Any, m: _Matcher, rel: str, out: list[Finding], *, ran
                     key = m.check(str(v), col.path_in_schema.split(".")[-1])
                     if key:
                         out.append(Finding(rel, f"footer statistics of {col.path_in_schema}", key))
-    table = pf.read(columns=_columns_to_read(pf.schema_arrow, m)) if ranged else pf.read()
-    for name in table.column_names:
-        col = table.column(name)
-        if pa.types.is_nested(col.type):
-            for item in col.to_pylist():
-                for text, leaf, path in _walk_json(item, name, name):
-                    key = m.check(text, leaf)
-                    if key:
-                        out.append(Finding(rel, f"column {path}", key))
+    names = _columns_to_read(pf.schema_arrow, m)
+    # a dotted top-level name would be taken for a nested path: read every column then
+    columns = None if len(names) == len(pf.schema_arrow) or any("." in n for n in names) else names
+    for rg in range(meta.num_row_groups):
+        table = pf.read_row_group(rg, columns=columns)
+        for name in table.column_names:
+            col = table.column(name)
+            if pa.types.is_nested(col.type):
+                for item in col.to_pylist():
+                    for text, leaf, path in _walk_json(item, name, name):
+                        key = m.check(text, leaf)
+                        if key:
+                            out.append(Finding(rel, f"column {path}", key))
+            elif _could_hold(col, name, m):
+                _column_findings(col, name, m, rel, out)
+
+
+def _column_findings(col: Any, name: str, m: _Matcher, rel: str, out: list[Finding]) -> None:
+    """Check a flat column's distinct values one by one and record where the subject is."""
+    for v in _prefiltered(col.unique(), m, name):
+        if v is None:
             continue
-        for v in _prefiltered(col.unique(), m, name):
-            if v is None:
-                continue
-            if isinstance(v, bytes):
-                v = v.decode("utf-8", errors="replace")
-            for text, leaf, path in _walk_json(v if isinstance(v, str) else str(v), name, name):
-                key = m.check(text, leaf)
-                if key:
-                    out.append(Finding(rel, f"column {path}", key))
-                    break
+        if isinstance(v, bytes):
+            v = v.decode("utf-8", errors="replace")
+        for text, leaf, path in _walk_json(v if isinstance(v, str) else str(v), name, name):
+            key = m.check(text, leaf)
+            if key:
+                out.append(Finding(rel, f"column {path}", key))
+                break
+
+
+#: ASCII characters that ``str.strip`` and ``re``'s ``\s`` (both used by ``normalize``) treat as whitespace.
+_ASCII_WS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
+_WS_RUN = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f ]+"
+#: ``identifiers._EMAIL_RE`` anchored: a trimmed ASCII value matching it is its own only e-mail candidate.
+_EMAIL_WHOLE = "^[A-Za-z0-9._%+\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)+$"
+#: A number as Arrow casts an integer to text: its phone or compact candidate is its digits.
+_INT_TEXT = "^-?[0-9]+$"
+
+
+def _could_hold(col: Any, leaf: str, m: _Matcher) -> bool:
+    """True when a flat column chunk may hold one of the subject's identifiers (never False when it does).
+
+    Integers are checked as their decimal text (as the per-value check reads them), strings with
+    :func:`_strings_could_hold`; floats, booleans and temporal values only where an identifier is
+    keyed by this column's name; any other type (binary, decimal) value by value.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = col.type
+    if pa.types.is_dictionary(t):
+        col = col.cast(t.value_type)
+        t = t.value_type
+    keyed = leaf.lower() in m.by_column
+    if pa.types.is_integer(t):
+        values = pc.unique(col).drop_null()
+        if not keyed:
+            # as _prefiltered: only a phone or compact identifier fits in a number, and only with enough digits
+            digits = [sh.min_digits if sh is not None else 1 for k, sh in m.shapes.items() if k in ("phone", "compact") and k in m.strong]
+            if not digits:
+                return False
+            values = values.filter(pc.greater_equal(pc.abs(values), 10 ** (max(min(digits), 1) - 1)))
+        return _strings_could_hold(pc.cast(values, pa.string()), leaf, m)
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return _strings_could_hold(col, leaf, m)
+    if (pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_temporal(t) or pa.types.is_null(t)) and not keyed:
+        return False
+    found: list[Finding] = []
+    _column_findings(col, leaf, m, "", found)
+    return bool(found)
+
+
+def _strings_could_hold(values: Any, leaf: str, m: _Matcher) -> bool:
+    """True when some of these strings may hold an identifier (never False when one does).
+
+    The bytes of the whole chunk are looked at first (:func:`_may_hold`): values without an ``@``,
+    without enough digits for a phone or compact identifier, and not JSON or a token, cannot hold a
+    strong identifier, so only the others are made distinct and looked at below.
+
+    Whole-value candidates of ASCII values are normalized with Arrow compute exactly as
+    ``normalize`` does (the whitespace ``str.strip`` and ``\\s`` know, ASCII case mapping) and
+    hashed in one pass; names' word n-grams are taken from the distinct values with digit runs
+    collapsed (digits end words, so the words are unchanged). What may hold an identifier only
+    as a part (free text with ``@``, enough digits for a phone or compact identifier, JSON,
+    tokens) and any non-ASCII value that may hold one go through the per-value check.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, pa.ChunkedArray):
+        return any(_strings_could_hold(chunk, leaf, m) for chunk in values.chunks)
+    m.checked += len(values) - values.null_count
+    values = _may_hold(values, leaf, m)
+    if values is None:
+        return False
+    values = pc.unique(values).drop_null()
+    if len(values) == 0:
+        return False
+    ascii_ = pc.string_is_ascii(values)
+    trimmed = pc.utf8_trim(values, characters=_ASCII_WS)
+    slow = pc.or_(pc.starts_with(values, "{"), pc.starts_with(values, "["))
+    if m.tokens:
+        slow = pc.or_(slow, pc.starts_with(values, "lw1:"))
+    wanted: list[tuple[str, Any]] = []
+    int_text = None
+    for kind in m.strong:
+        shape = m.shapes.get(kind)
+        if kind == "email":
+            at = pc.match_substring(values, "@")
+            whole = pc.and_(at, pc.and_(ascii_, pc.match_substring_regex(trimmed, _EMAIL_WHOLE)))
+            wanted.append(("email", pc.ascii_lower(trimmed.filter(whole))))
+            slow = pc.or_(slow, pc.and_(at, pc.invert(whole)))
+        elif kind in ("phone", "compact"):
+            if shape is not None and shape.min_digits:
+                may = pc.match_substring_regex(values, "(?:\\P{Nd}*\\p{Nd}){%d}" % shape.min_digits)
+            elif shape is not None:  # any non-ASCII letter may upper-case to ASCII ones (ß -> SS)
+                may = pc.match_substring_regex(values, "(?:[^A-Za-z0-9\\x{80}-\\x{10FFFF}]*[A-Za-z0-9\\x{80}-\\x{10FFFF}]){%d}"
+                                               % max(shape.min_len, 1))
+            else:
+                may = pc.is_valid(values)
+            if int_text is None:
+                int_text = pc.match_substring_regex(values, _INT_TEXT)
+            digits = pc.utf8_ltrim(values.filter(pc.and_(may, int_text)), characters="-")
+            wanted.append((kind, _phone_digits(digits) if kind == "phone" else digits))
+            slow = pc.or_(slow, pc.and_(may, pc.invert(int_text)))
+        elif kind == "name":
+            plain = values.filter(ascii_)
+            wanted.append(("name", _ascii_normalized(plain, "name")))
+            collapsed = pc.unique(pc.replace_substring_regex(plain, "[0-9]+", "0"))
+            grams = {g for v in collapsed.to_pylist() for g in candidates(v, "name")}
+            wanted.append(("name", pa.array(sorted(grams), type=pa.string())))
+            slow = pc.or_(slow, pc.invert(ascii_))
+    for kind in m.by_column.get(leaf.lower(), {}):
+        wanted.append((kind, _ascii_normalized(values.filter(ascii_), kind)))
+        slow = pc.or_(slow, pc.invert(ascii_))
+    for kind, cands in wanted:
+        if len(cands) and not m.digests.isdisjoint(m.hasher.digests(kind, pc.cast(pc.unique(cands), pa.binary()).to_pylist())):
+            return True
+    for v in values.filter(slow).to_pylist():
+        for text, lf, _ in _walk_json(v, leaf, leaf):
+            if m.check(text, lf):
+                return True
+    return False
+
+
+def _may_hold(values: Any, leaf: str, m: _Matcher) -> Any:
+    """The values of a string array that may hold an identifier, judged on its UTF-8 bytes (None: none).
+
+    Per value, with NumPy over the data buffer: a ``{``, ``[`` or ``l`` first byte (JSON, tokens),
+    an ``@`` (e-mail), enough digit bytes for the phone and compact shapes (any non-ASCII byte counts
+    as a digit: a Unicode digit is one). Names and identifiers keyed by this column take every value.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(values)
+    if n == 0:
+        return None
+    if "name" in m.strong or leaf.lower() in m.by_column:
+        return values
+    bufs = values.buffers()
+    off: Any = np.frombuffer(bufs[1], dtype=np.int64 if pa.types.is_large_string(values.type) else np.int32)[values.offset:values.offset + n + 1]
+    data: Any = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None and off[-1] > off[0] else np.zeros(1, np.uint8)
+    data = data[:int(off[-1])]
+    if len(data) == 0:
+        data = np.zeros(1, np.uint8)
+    first = data[np.minimum(off[:-1], len(data) - 1)]
+    need = (off[1:] > off[:-1]) & ((first == ord("{")) | (first == ord("[")) | (first == ord("l")))
+
+    def per_value(byte_mask: Any) -> Any:
+        cs = np.zeros(len(byte_mask) + 1, dtype=np.int64)
+        np.cumsum(byte_mask, out=cs[1:])
+        return cs[off[1:]] - cs[off[:-1]]
+
+    for kind in m.strong:
+        shape = m.shapes.get(kind)
+        if kind == "email":
+            at = data == ord("@")
+            if at.any():
+                need |= per_value(at) > 0
+        elif shape is not None and (shape.min_digits or shape.min_len):
+            mask = (data >= 0x80) | ((data >= ord("0")) & (data <= ord("9")))
+            if not shape.min_digits:
+                mask |= ((data | 0x20) >= ord("a")) & ((data | 0x20) <= ord("z"))
+            lo = shape.min_digits or shape.min_len
+            if int(mask.sum()) >= lo:
+                need |= per_value(mask) >= lo
+        else:
+            return values
+    if not need.any():
+        return None
+    return values if need.all() else values.filter(need)
+
+
+def _phone_digits(digits: Any) -> Any:
+    """``normalize(v, "phone")`` of ASCII digit strings: a leading 1 of an 11-digit number dropped."""
+    import pyarrow.compute as pc
+
+    eleven = pc.and_(pc.equal(pc.utf8_length(digits), 11), pc.starts_with(digits, "1"))
+    return pc.if_else(eleven, pc.utf8_slice_codeunits(digits, 1), digits)
+
+
+def _ascii_normalized(values: Any, kind: str) -> Any:
+    """``normalize(v, kind)`` of every value, for ASCII strings (vectorized)."""
+    import pyarrow.compute as pc
+
+    v = pc.utf8_trim(values, characters=_ASCII_WS)
+    if kind == "email":
+        return pc.ascii_lower(v)
+    if kind == "phone":
+        return _phone_digits(pc.replace_substring_regex(v, "[^0-9]", ""))
+    if kind == "compact":
+        return pc.ascii_upper(pc.replace_substring_regex(v, "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\-]", ""))
+    if kind == "name":
+        return pc.ascii_lower(pc.replace_substring_regex(v, _WS_RUN, " "))
+    return v
 
 
 def _columns_to_read(schema: Any, m: "_Matcher") -> list[str]:
@@ -218,14 +423,16 @@ def _columns_to_read(schema: Any, m: "_Matcher") -> list[str]:
 
     Text, binary and nested columns can hold any identifier; integer and decimal columns can hold
     digit identifiers (ids, account and phone numbers stored as numbers). Booleans, floats, dates
-    and timestamps cannot hold any, so their chunks are not fetched (their footer statistics are read).
+    and timestamps cannot hold any, so their chunks are not read (their footer statistics are), unless
+    an identifier is keyed by that column's name (``balance=1.5`` is compared whole).
     """
     import pyarrow as pa
 
     out = []
     for f in schema:
         t = f.type
-        if pa.types.is_boolean(t) or pa.types.is_floating(t) or pa.types.is_temporal(t) or pa.types.is_null(t):
+        if (pa.types.is_boolean(t) or pa.types.is_floating(t) or pa.types.is_temporal(t) or pa.types.is_null(t)) \
+                and f.name.lower() not in m.by_column:
             continue
         out.append(f.name)
     return out
