@@ -145,7 +145,9 @@ def engine_pattern(pattern: str, *, ignore_case: bool = False) -> str:
 
 
 def recognizer_prefilter(rec: LakewardenPatternRecognizer) -> str:
-    """The OR of every pattern of one recognizer, rewritten for the engines."""
+    """The OR of every pattern of one recognizer, rewritten for the engines (or its hand-written ``PREFILTER``)."""
+    if rec.PREFILTER is not None:
+        return f"(?:{rec.PREFILTER})"
     ignore_case = bool(rec.FLAGS & re.IGNORECASE)
     parts = [engine_pattern(rx) for _, rx, _ in rec.PATTERNS]
     body = "|".join(f"(?:{p})" for p in parts)

@@ -40,6 +40,9 @@ class LakewardenPatternRecognizer(PatternRecognizer):
     PATTERNS: ClassVar[list[tuple[str, str, float]]] = []
     CONTEXT: ClassVar[list[str]] = []
     FLAGS: ClassVar[int] = DEFAULT_FLAGS
+    #: A hand-written engine prefilter (``classification.prefilter``) for patterns too large to rewrite: a
+    #: ``rlike`` pattern, valid in Java and Rust, matching every value the recognizer can match.
+    PREFILTER: ClassVar[str | None] = None
     #: Score given to a match whose validator returns True (Presidio's default is 1.0).
     VALIDATED_SCORE: ClassVar[float] = 1.0
 
