@@ -50,9 +50,9 @@ def test_one_prefilter_per_entity(recognizers) -> None:  # type: ignore[no-untyp
 def test_a_hand_written_prefilter_replaces_the_rewrite_and_still_covers_the_recognizer(recognizers) -> None:  # type: ignore[no-untyped-def]
     street = next(r for r in recognizers if type(r).__name__ == "InternationalStreetAddressRecognizer")
     pre = recognizer_prefilter(street)
-    assert len(pre) < 40  # not the rewritten word tries (megabytes once compiled)
+    assert len(pre) < 80  # not the rewritten word tries (megabytes once compiled)
     rx = re.compile(pre)
     for v in ["Husova 12", "Calle Mayor s/n", "Andrássy út 5", "ul. Marszałkowska 1", "Rue de la Loi 16", "Kalverstraat ٩٢"]:
         if street.scan(v):
             assert rx.search(v), v
-    assert not rx.search("Calle Mayor")
+    assert not rx.search("Calle Mayor") and not rx.search("1234.50")  # no number, or no word

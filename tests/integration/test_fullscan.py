@@ -1,0 +1,63 @@
+"""The audit scan's engine pass (classification/fullscan.py) on a real Delta table, on both engines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+import regex as re
+from deltalake import write_deltalake
+
+from classification.engine import build_pattern_recognizers
+from classification.fullscan import candidate_values, count_candidates
+from classification.prefilter import entity_prefilters
+from classification.registry import load_recognizer_config
+from classification.sampler import leaves
+
+pytestmark = pytest.mark.both_engines
+
+REPO = Path(__file__).parents[2]
+RECOGNIZERS = build_pattern_recognizers(load_recognizer_config(REPO / "conf" / "recognizers.yaml"))
+PREFILTERS = entity_prefilters(RECOGNIZERS)
+
+CONTACT = ["jane.doe@example.com", "Husova 12", "Calle Mayor s/n", "call +351 912 345 678", None, "hello world",
+           "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00", "192.168.1.20", "Chrome/41.0.887.0"]
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = str(tmp_path_factory.mktemp("fullscan") / "contacts")
+    rows = 300
+    data = pa.table({
+        "contact": [CONTACT[i % len(CONTACT)] for i in range(rows)],
+        "plain": [["seven notes", "eight notes", "nine notes"][i % 3] for i in range(rows)],
+        "amount": [float(i) for i in range(rows)],
+    })
+    write_deltalake(path, data)
+    return path
+
+
+def test_candidate_counts_bound_the_recognizers_from_above_in_one_pass(spark: Any, table: str) -> None:
+    df = spark.read.format("delta").load(table)
+    counts = count_candidates(df, leaves(df.schema), PREFILTERS)
+    contact = counts["contact"]
+    assert contact.non_null == 270  # 30 nulls of 300
+    for p in PREFILTERS:
+        rx = re.compile(p.pattern)
+        expected = sum(30 for v in CONTACT if v is not None and rx.search(v))
+        assert contact.candidates.get(p.entity, 0) == expected, p.entity
+        hits = sum(30 for v in CONTACT if v is not None and any(r.scan(v) for r in RECOGNIZERS if r.ENTITY == p.entity))
+        assert contact.candidates.get(p.entity, 0) >= hits, p.entity
+    assert counts["plain"].candidates.get("EMAIL_ADDRESS", 0) == 0 and counts["plain"].non_null == 300
+
+
+def test_only_values_matching_a_prefilter_leave_the_engine_with_their_counts(spark: Any, table: str) -> None:
+    df = spark.read.format("delta").load(table)
+    got = {(r["c"], r["v"]): r["n"] for r in candidate_values(df, leaves(df.schema), PREFILTERS).collect()}
+    assert got[("contact", "jane.doe@example.com")] == 30
+    assert ("contact", "hello world") not in got and not any(c in ("plain", "amount") for c, _ in got)
+    for v in CONTACT:
+        if v is not None and any(r.scan(v) for r in RECOGNIZERS):
+            assert ("contact", v) in got, v
