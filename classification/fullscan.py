@@ -16,10 +16,13 @@ NLP entities and the column profilers keep reading the ordinary sample. Reads th
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from classification.detect import FREE_TEXT_SHARE, ColumnEvidence
 from classification.prefilter import EntityPrefilter
+from classification.registry import RecognizerConfig
 from classification.sampler import Leaf, _col_expr
 
 if TYPE_CHECKING:
@@ -79,3 +82,33 @@ def candidate_values(df: "DataFrame", leaves: list[Leaf], prefilters: list[Entit
     pairs = F.explode(F.array(*[F.struct(F.lit(leaf.name).alias("c"), _col_expr(leaf).alias("v")) for leaf in scannable]))
     long = df.select(pairs.alias("p")).select("p.*")
     return long.filter(F.col("v").rlike(union)).groupBy("c", "v").agg(F.count(F.lit(1)).alias("n"))
+
+
+def patterns_only(config: RecognizerConfig) -> RecognizerConfig:
+    """``config`` with every column profiler disabled: candidates are validated by the recognizers alone."""
+    p = config.profilers
+    off = {name: getattr(p, name).model_copy(update={"enabled": False}) for name in type(p).model_fields}
+    return config.model_copy(update={"profilers": p.model_copy(update=off)})
+
+
+def exact_pattern_evidence(candidates: "DataFrame", *, config: RecognizerConfig, parallelism: int) -> dict[str, ColumnEvidence]:
+    """Validate the candidate values (:func:`candidate_values`) with the pattern recognizers, in Python on the
+    executors, and return per column the exact cells of each pattern entity (no NLP, no profilers).
+
+    Args:
+        candidates: ``(c, v, n)`` rows: column, distinct candidate value, its cell count.
+        config: The recognizer configuration (its profilers are switched off here).
+        parallelism: Partitions to spread the columns over.
+    """
+    from classification.sampler import OUTPUT_SCHEMA, _scan_udf
+
+    udf = _scan_udf(patterns_only(config).model_dump_json(), "no_op", None, 0.5, True, FREE_TEXT_SHARE)
+    rows = candidates.repartition(max(1, parallelism), "c").mapInPandas(udf, OUTPUT_SCHEMA).collect()
+    out: dict[str, ColumnEvidence] = {}
+    for r in rows:
+        ev = ColumnEvidence.from_dict(json.loads(r["evidence"]))
+        if r["c"] in out:
+            out[r["c"]].merge(ev)
+        else:
+            out[r["c"]] = ev
+    return out
