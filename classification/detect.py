@@ -163,6 +163,8 @@ class ColumnEvidence:
     org_values: int = 0
     #: Non-null values read that repeated one already scanned (sample mode; full mode has ``cells_checked``).
     repeats: int = 0
+    #: Entities whose cells are estimated from a sample in an audit scan (NLP entities; the others are exact).
+    estimated: list[str] = field(default_factory=list)
     stopped_early: bool = False
     full: bool = False
     #: Whether an NLP model looked at the values (False on the no_op tier).
@@ -204,6 +206,7 @@ class ColumnEvidence:
         self.stopped_early = self.stopped_early or other.stopped_early
         self.examples = (self.examples + other.examples)[:EXAMPLES]
         self.notes = sorted(set(self.notes + other.notes))
+        self.estimated = sorted(set(self.estimated) | set(other.estimated))
         self.seconds += other.seconds
 
 

@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from classification.detect import FREE_TEXT_SHARE, ColumnEvidence
+from classification.detect import FREE_TEXT_SHARE, NLP_LABELS, ColumnEvidence
 from classification.prefilter import EntityPrefilter
 from classification.registry import RecognizerConfig
 from classification.sampler import Leaf, _col_expr
@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CandidateCounts:
-    """One column's cells and, per entity, the cells its prefilter matched (an upper bound)."""
+    """One column's rows and non-null cells and, per entity, the cells its prefilter matched (an upper bound)."""
 
     column: str
+    rows: int
     non_null: int
     candidates: dict[str, int] = field(default_factory=dict)
 
@@ -51,7 +52,7 @@ def count_candidates(df: "DataFrame", leaves: list[Leaf], prefilters: list[Entit
     scannable = [leaf for leaf in leaves if leaf.kind != "binary"]
     if not scannable:
         return {}
-    aggs = []
+    aggs = [F.count(F.lit(1)).alias("rows")]
     for i, leaf in enumerate(scannable):
         v = _col_expr(leaf)
         aggs.append(F.count(v).alias(f"n{i}"))
@@ -60,7 +61,7 @@ def count_candidates(df: "DataFrame", leaves: list[Leaf], prefilters: list[Entit
     row = df.agg(*aggs).collect()[0]
     return {
         leaf.name: CandidateCounts(
-            column=leaf.name, non_null=int(row[f"n{i}"] or 0),
+            column=leaf.name, rows=int(row["rows"] or 0), non_null=int(row[f"n{i}"] or 0),
             candidates={p.entity: int(row[f"m{i}_{j}"] or 0) for j, p in enumerate(prefilters) if row[f"m{i}_{j}"]},
         )
         for i, leaf in enumerate(scannable)
@@ -112,3 +113,47 @@ def exact_pattern_evidence(candidates: "DataFrame", *, config: RecognizerConfig,
         else:
             out[r["c"]] = ev
     return out
+
+
+def overlay(sample: ColumnEvidence, counts: CandidateCounts | None, exact: ColumnEvidence | None) -> ColumnEvidence:
+    """One column's audit evidence: the pattern entities' exact cells over the whole table, with what only a
+    sample can give (NLP entities, free text, the column profilers) from ``sample``, its cell counts scaled to
+    the table's non-null cells. NLP entities' cells are then estimates and listed in ``estimated``.
+
+    Args:
+        sample: The column's evidence from the ordinary sample scan.
+        counts: The column's row, non-null and candidate counts from :func:`count_candidates`.
+        exact: The column's validated candidates from :func:`exact_pattern_evidence` (None: no candidate).
+    """
+    ev = ColumnEvidence(column=sample.column, kind=sample.kind, full=True, nlp_available=sample.nlp_available)
+    if counts is None:
+        return sample
+    ev.rows, ev.cells_checked = counts.rows, counts.non_null
+    ev.nulls = counts.rows - counts.non_null
+    scale = counts.non_null / max(1, sample.cells_checked)
+    pattern = set(exact.entity_cells) if exact is not None else set()
+    if exact is not None:
+        ev.entity_cells = dict(exact.entity_cells)
+        ev.entity_values = dict(exact.entity_values)
+        ev.score_sum = dict(exact.score_sum)
+        ev.validated_cells = dict(exact.validated_cells)
+        ev.any_entity_cells = exact.any_entity_cells
+        ev.truncated_values = exact.truncated_values
+    sampled_only = [e for e in sample.entity_cells if e not in pattern and e in NLP_LABELS]
+    for e in sampled_only:
+        ev.entity_cells[e] = round(sample.entity_cells[e] * scale)
+        ev.entity_values[e] = sample.entity_values.get(e, 0)
+        ev.score_sum[e] = sample.score_sum.get(e, 0.0) * scale
+    ev.estimated = sorted(sampled_only)
+    ev.any_entity_cells = max(ev.any_entity_cells, round(sample.any_entity_cells * scale))
+    ev.prose_entity_cells = {e: round(n * scale) for e, n in sample.prose_entity_cells.items()}
+    for k in ("values_checked", "nlp_values", "text_like", "word_values", "org_values", "repeats"):
+        setattr(ev, k, getattr(sample, k))
+    ev.distinct = sample.distinct
+    ev.profiles = sample.profiles
+    ev.examples = list(sample.examples)
+    ev.notes = sorted(set(sample.notes) | {
+        f"pattern entities counted over all {counts.non_null} non-null cells (engine prefilter, candidates validated)"
+        + (f"; {', '.join(ev.estimated)} and the column profilers from a sample of {sample.values_checked} values"
+           if ev.estimated else "; the column profilers from the sample")})
+    return ev
