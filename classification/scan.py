@@ -142,11 +142,11 @@ def _audit_counts(df: "DataFrame", cols: list[Leaf], sample: dict[str, ColumnEvi
     """The audit scan over every row of ``df``: the pattern entities counted inside the engine (prefilter) and
     validated in Python on the candidate values only, overlaid on the sample's evidence (``classification.fullscan``)."""
     from classification.engine import build_pattern_recognizers
-    from classification.fullscan import candidate_values, count_candidates, exact_pattern_evidence, overlay
+    from classification.fullscan import candidate_values, count_cells, exact_pattern_evidence, overlay
     from classification.prefilter import entity_prefilters
 
     prefilters = entity_prefilters(build_pattern_recognizers(config))
-    counts = count_candidates(df, cols, prefilters)
+    counts = count_cells(df, cols)
     exact = exact_pattern_evidence(candidate_values(df, cols, prefilters), config=config, parallelism=parallelism) if prefilters else {}
     return {name: overlay(ev, counts.get(name), exact.get(name)) for name, ev in sample.items()}
 

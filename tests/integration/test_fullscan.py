@@ -73,3 +73,52 @@ def test_candidates_validated_in_python_give_exact_pattern_counts(spark: Any, ta
     assert strong["EMAIL_ADDRESS"] == 30 and strong["CREDIT_CARD"] == 30 and strong["IBAN_CODE"] == 30
     assert strong["IP_ADDRESS"] == 30  # "192.168.1.20" only: no address inside the browser's version string
     assert not ev.profiles and ev.nlp_values == 0
+
+
+def test_cells_counted_without_matching_give_rows_and_non_null_per_column(spark: Any, table: str) -> None:
+    from classification.fullscan import count_cells
+
+    df = spark.read.format("delta").load(table)
+    counts = count_cells(df, leaves(df.schema))
+    assert (counts["contact"].rows, counts["contact"].non_null) == (300, 270)
+    assert counts["amount"].non_null == 300 and not counts["contact"].candidates
+
+
+def test_recognizers_skipped_by_the_engine_prefilters_change_no_count(spark: Any, tmp_path: Path) -> None:
+    """Over the labelled benchmark's values, every value a recognizer matches is a candidate, and each candidate
+    runs only the recognizers of the entities whose prefilters it matched with the same evidence as running
+    every recognizer on it."""
+    from benchmarks.labelled.generate import generate
+    from classification.detect import ColumnScanner
+    from classification.engine import get_engine
+    from classification.fullscan import exact_pattern_evidence, patterns_only
+
+    config = load_recognizer_config(REPO / "conf" / "recognizers.yaml")
+    cols: dict[str, list[str | None]] = {}
+    for t in generate(rows=150, seed=5):
+        for name in t.data.column_names:
+            col = t.data.column(name)
+            if pa.types.is_string(col.type) and len(cols) < 40:
+                cols[f"{t.name}_{name}"] = col.to_pylist()[:150]
+    n = min(len(v) for v in cols.values())
+    path = str(tmp_path / "labelled")
+    write_deltalake(path, pa.table({k: pa.array(v[:n], pa.string()) for k, v in cols.items()}))
+    df = spark.read.format("delta").load(path)
+    cands = candidate_values(df, leaves(df.schema), PREFILTERS)
+    restricted = exact_pattern_evidence(cands, config=config, parallelism=2)
+    engine = get_engine(patterns_only(config), nlp="no_op")
+    by_col: dict[str, list[Any]] = {}
+    for r in cands.collect():
+        by_col.setdefault(r["c"], []).append(r)
+    assert len(by_col) >= 5
+    for c, values in cols.items():
+        seen = {r["v"] for r in by_col.get(c, [])}
+        for v in values[:n]:
+            if v is not None and any(r.scan(v) for r in RECOGNIZERS):
+                assert v in seen, c
+    for c, rows in by_col.items():
+        sc = ColumnScanner(engine, c, sample_values=None, min_share=0.5)
+        sc.ev.full = True
+        sc.feed([r["v"] for r in rows], [r["n"] for r in rows])
+        assert restricted[c].entity_cells == sc.ev.entity_cells, c
+        assert restricted[c].validated_cells == sc.ev.validated_cells, c

@@ -56,3 +56,23 @@ def test_a_hand_written_prefilter_replaces_the_rewrite_and_still_covers_the_reco
         if street.scan(v):
             assert rx.search(v), v
     assert not rx.search("Calle Mayor") and not rx.search("1234.50")  # no number, or no word
+
+
+def test_email_prefilter_matches_what_the_recognizer_matches_and_rejects_plain_words() -> None:
+    from classification.recognizers.contact.email_address import EmailAddressRecognizer
+
+    rec = EmailAddressRecognizer()
+    rx = re.compile(recognizer_prefilter(rec))
+    for v in ["jane.doe@example.com", "Écrire à josé.müller@correo.es svp", "x@a.io", "JANE@EXAMPLE.COM"]:
+        assert rec.scan(v) and rx.search(v), v
+    for v in ["jane.doe at example dot com", "@handle", "user@localhost", "a@b.c"]:
+        assert not rx.search(v), v
+
+
+def test_context_words_follow_a_replaced_context_list() -> None:
+    from classification.recognizers.contact.email_address import EmailAddressRecognizer
+
+    rec = EmailAddressRecognizer()
+    assert rec.context_matches({"email"}) and not rec.context_matches({"inbox"})
+    rec.context = ["Inbox "]
+    assert rec.context_matches({"inbox"}) and not rec.context_matches({"email"})
