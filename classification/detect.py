@@ -163,6 +163,8 @@ class ColumnEvidence:
     org_values: int = 0
     #: Non-null values read that repeated one already scanned (sample mode; full mode has ``cells_checked``).
     repeats: int = 0
+    #: Entities whose cells are estimated from a sample in an audit scan (NLP entities; the others are exact).
+    estimated: list[str] = field(default_factory=list)
     stopped_early: bool = False
     full: bool = False
     #: Whether an NLP model looked at the values (False on the no_op tier).
@@ -204,6 +206,7 @@ class ColumnEvidence:
         self.stopped_early = self.stopped_early or other.stopped_early
         self.examples = (self.examples + other.examples)[:EXAMPLES]
         self.notes = sorted(set(self.notes + other.notes))
+        self.estimated = sorted(set(self.estimated) | set(other.estimated))
         self.seconds += other.seconds
 
 
@@ -234,15 +237,18 @@ class ColumnScanner:
         self.ev.nulls += n
         self.ev.rows += rows
 
-    def feed(self, values: list[str], counts: list[int] | None = None, regions: list[str | None] | None = None) -> None:
+    def feed(self, values: list[str], counts: list[int] | None = None, regions: list[str | None] | None = None,
+             entities: list[frozenset[str]] | None = None) -> None:
         """Scan a batch of non-null values (``counts``: cells per value, full mode; ``regions``: each
-        value's row country from sibling columns, joined by ``|``)."""
+        value's row country from sibling columns, joined by ``|``; ``entities``: per value, the entities whose
+        engine prefilter it matched, full mode: other entities' pattern recognizers cannot match it and are skipped)."""
         t0 = time.perf_counter()
         i = 0
         while i < len(values) and not self._done:
             chunk_vals: list[str] = []
             chunk_counts: list[int] = []
             chunk_regions: list[str | None] = []
+            chunk_entities: list[frozenset[str]] | None = None if entities is None else []
             while i < len(values) and len(chunk_vals) < BATCH:
                 v = values[i]
                 c = 1 if counts is None else int(counts[i])
@@ -252,6 +258,8 @@ class ColumnScanner:
                     chunk_vals.append(v)
                     chunk_counts.append(c)
                     chunk_regions.append(r)
+                    if chunk_entities is not None and entities is not None:
+                        chunk_entities.append(entities[i - 1])
                     continue
                 if v in self._seen:
                     self.ev.repeats += 1
@@ -263,7 +271,7 @@ class ColumnScanner:
                 if self.limit is not None and len(self._seen) >= self.limit:
                     break
             if chunk_vals:
-                self._scan_chunk(chunk_vals, chunk_counts, chunk_regions)
+                self._scan_chunk(chunk_vals, chunk_counts, chunk_regions, chunk_entities)
             if self.limit is not None and len(self._seen) >= self.limit:
                 self._done = True
             elif not self.ev.full:
@@ -312,7 +320,8 @@ class ColumnScanner:
                 out.add(f"{f.kind}:{f.label}")
         return frozenset(out)
 
-    def _scan_chunk(self, values: list[str], counts: list[int], regions: list[str | None]) -> None:
+    def _scan_chunk(self, values: list[str], counts: list[int], regions: list[str | None],
+                    entities: list[frozenset[str]] | None = None) -> None:
         ev = self.ev
         per_value: list[dict[str, tuple[float, bool]]] = []
         spans_per_value: list[list[tuple[int, int, str]]] = []
@@ -335,7 +344,10 @@ class ColumnScanner:
             spans: list[tuple[int, int, str]] = []
             covered = 0
             single_token = not any(ch.isspace() for ch in v.strip())
+            allowed = None if entities is None else entities[idx]
             for rec in self.engine.pattern_recognizers:
+                if allowed is not None and rec.PATTERNS and rec.ENTITY not in allowed:
+                    continue
                 for h in rec.scan(v, context_words=self.context):
                     cover = (h.end - h.start) / max(1, len(v.strip()))
                     if single_token and cover < MIN_CELL_COVERAGE:

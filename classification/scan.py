@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from classification.detect import scan_values
+from classification.detect import ColumnEvidence, scan_values
 from classification.engine import NlpTier, get_engine
 from classification.registry import RecognizerConfig, build_profilers
-from classification.sampler import OVERSAMPLE, leaves, pick_files, read_files, scan_dataframe
+from classification.sampler import OVERSAMPLE, Leaf, leaves, pick_files, read_files, scan_dataframe
 from classification.verdicts import Verdict, fuse
 from governance.engine import engine_error
 from governance.errors import (
@@ -29,7 +29,7 @@ from governance.lake import is_delta, is_parquet_folder, is_remote, local_path
 from governance.risk import ClassificationPolicy
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
     from governance.maintenance import DeltaMaintenance
 
@@ -137,6 +137,20 @@ def classify_table(
             raise (diagnose(path, exc, table=name) or engine_error(exc, table=name)) from None
 
 
+def _audit_counts(df: "DataFrame", cols: list[Leaf], sample: dict[str, ColumnEvidence], *, config: RecognizerConfig,
+                  parallelism: int) -> dict[str, ColumnEvidence]:
+    """The audit scan over every row of ``df``: the pattern entities counted inside the engine (prefilter) and
+    validated in Python on the candidate values only, overlaid on the sample's evidence (``classification.fullscan``)."""
+    from classification.engine import build_pattern_recognizers
+    from classification.fullscan import candidate_values, count_cells, exact_pattern_evidence, overlay
+    from classification.prefilter import entity_prefilters
+
+    prefilters = entity_prefilters(build_pattern_recognizers(config))
+    counts = count_cells(df, cols)
+    exact = exact_pattern_evidence(candidate_values(df, cols, prefilters), config=config, parallelism=parallelism) if prefilters else {}
+    return {name: overlay(ev, counts.get(name), exact.get(name)) for name, ev in sample.items()}
+
+
 def _classify_once(
     spark: "SparkSession",
     path: str,
@@ -218,9 +232,11 @@ def _classify_once(
         notes.append("legacy Parquet folder (not Delta): no version, whole folder is the table")
 
     evidence = scan_dataframe(
-        df, cols, config=config, nlp=nlp, sample_rows=sample_rows, min_share=min_share, full=full, parallelism=parallelism,
+        df, cols, config=config, nlp=nlp, sample_rows=sample_rows, min_share=min_share, full=False, parallelism=parallelism,
         free_text_share=policy.fusion.free_text_min_share,
     )
+    if full:
+        evidence = _audit_counts(df, cols, evidence, config=config, parallelism=parallelism)
     # Partition columns: classified from the log's partition values, no data read.
     if from_files and partition_values:
         engine = get_engine(config, nlp=nlp)

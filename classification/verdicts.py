@@ -158,7 +158,9 @@ def fuse(ev: ColumnEvidence, policy: ClassificationPolicy, *, min_share: float, 
         if c.profiler:
             evidence["shares"][c.entity]["profiler"] = c.profiler
     if ev.full:
-        evidence["match_counts"] = dict(sorted(ev.entity_cells.items()))
+        evidence["match_counts"] = {e: n for e, n in sorted(ev.entity_cells.items()) if e not in ev.estimated}
+        if ev.estimated:
+            evidence["estimated_counts"] = {e: ev.entity_cells[e] for e in ev.estimated if e in ev.entity_cells}
 
     def needed(c: _Candidate) -> float:
         base = fp.free_text_min_share if free_text else min_share

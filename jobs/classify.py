@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("tables", nargs="*", metavar="TABLE", help="Delta table path/URL, a name under the lake root, a Spark catalog name (db.table), or a Parquet folder")
     parser.add_argument("--json", dest="json_path", metavar="FILE", help="write the verdicts and evidence as JSON")
     parser.add_argument("--sample-rows", type=int, metavar="N", help="distinct values sampled per column (default classification.sample_rows)")
-    parser.add_argument("--full", action="store_true", help="scan every value of every column and report exact match counts (audits; slow)")
+    parser.add_argument("--full", action="store_true", help="audit scan: count the pattern entities (cards, IBANs, e-mails, ...) exactly over every row, inside the engine (values matching no entity prefilter never reach Python); NLP entities and column profilers still come from the sample, their counts reported as estimates")
     parser.add_argument("--force", action="store_true", help="scan even tables unchanged since their last scan")
     parser.add_argument("--nlp", choices=["no_op", "spacy_small"], help="NLP tier (default classification.nlp)")
 

@@ -40,6 +40,9 @@ class LakewardenPatternRecognizer(PatternRecognizer):
     PATTERNS: ClassVar[list[tuple[str, str, float]]] = []
     CONTEXT: ClassVar[list[str]] = []
     FLAGS: ClassVar[int] = DEFAULT_FLAGS
+    #: A hand-written engine prefilter (``classification.prefilter``) for patterns too large to rewrite: a
+    #: ``rlike`` pattern, valid in Java and Rust, matching every value the recognizer can match.
+    PREFILTER: ClassVar[str | None] = None
     #: Score given to a match whose validator returns True (Presidio's default is 1.0).
     VALIDATED_SCORE: ClassVar[float] = 1.0
 
@@ -53,6 +56,8 @@ class LakewardenPatternRecognizer(PatternRecognizer):
             global_regex_flags=self.FLAGS,
         )
         self._compiled = [(re.compile(r, flags=self.FLAGS), s) for _, r, s in self.PATTERNS]
+        self._context_key: tuple[str, ...] = ()
+        self._context_set: frozenset[str] = frozenset()
 
     # Presidio hooks -------------------------------------------------------------------
     def validate_result(self, pattern_text: str) -> bool | None:  # noqa: D102
@@ -64,7 +69,10 @@ class LakewardenPatternRecognizer(PatternRecognizer):
     # Cheap direct scan ----------------------------------------------------------------
     def context_matches(self, words: set[str]) -> bool:
         """True when any of ``words`` (lower-case tokens) is one of this recognizer's context words."""
-        return bool(words & {c.strip().lower() for c in self.context})
+        key = tuple(self.context)
+        if key != self._context_key:  # Presidio lets callers replace ``context``; the set follows it
+            self._context_key, self._context_set = key, frozenset(c.strip().lower() for c in key)
+        return not self._context_set.isdisjoint(words)
 
     def scan(self, text: str, *, context_words: set[str] | None = None) -> list[Hit]:
         """Run the patterns and validators over one value without Presidio's pipeline.

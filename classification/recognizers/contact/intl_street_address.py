@@ -373,6 +373,9 @@ class InternationalStreetAddressRecognizer(LakewardenPatternRecognizer):
 
     ENTITY = "STREET_ADDRESS"
     PATTERNS = [(name, rx, score) for _, name, rx, score in _RULES]
+    #: Every rule needs a word and a house number (a digit, or "s/n"); the rewritten word tries exceed Rust's
+    #: 10 MB compiled-regex limit on Sail (``CompiledTooBig``).
+    PREFILTER = r"(?s:\p{L}\p{L}.*\p{Nd}|\p{Nd}.*\p{L}\p{L})|(?i:s/n)"
     CONTEXT = [
         "address", "addr", "street", "adresse", "anschrift", "strasse", "wohnort", "adres", "adress", "adresa",
         "direccion", "domicilio", "calle", "endereco", "morada", "indirizzo", "ulica", "osoite", "cim", "adresi",
