@@ -17,7 +17,6 @@ NLP entities and the column profilers keep reading the ordinary sample. Reads th
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -129,18 +128,10 @@ def exact_pattern_evidence(candidates: "DataFrame", *, config: RecognizerConfig,
         config: The recognizer configuration (its profilers are switched off here).
         parallelism: Partitions to spread the columns over.
     """
-    from classification.sampler import OUTPUT_SCHEMA, _scan_udf
+    from classification.sampler import OUTPUT_SCHEMA, _scan_udf, merge_evidence_rows
 
     udf = _scan_udf(patterns_only(config).model_dump_json(), "no_op", None, 0.5, True, FREE_TEXT_SHARE)
-    rows = candidates.repartition(max(1, parallelism), "c").mapInPandas(udf, OUTPUT_SCHEMA).collect()
-    out: dict[str, ColumnEvidence] = {}
-    for r in rows:
-        ev = ColumnEvidence.from_dict(json.loads(r["evidence"]))
-        if r["c"] in out:
-            out[r["c"]].merge(ev)
-        else:
-            out[r["c"]] = ev
-    return out
+    return merge_evidence_rows(candidates.repartition(max(1, parallelism), "c").mapInPandas(udf, OUTPUT_SCHEMA).collect(), into={})
 
 
 def overlay(sample: ColumnEvidence, counts: CandidateCounts | None, exact: ColumnEvidence | None) -> ColumnEvidence:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal
 
 from classification.detect import FREE_TEXT_SHARE, MAX_SCAN_CHARS, ColumnEvidence
 from classification.engine import NlpTier
@@ -118,6 +118,17 @@ def pick_files(files: list["DataFile"], *, target_rows: int, max_files: int = MA
         k = min(k * 2, n, max_files)
 
 
+def merge_evidence_rows(rows: list[Any], *, into: dict[str, ColumnEvidence]) -> dict[str, ColumnEvidence]:
+    """Merge the ``(c, evidence)`` rows the scan UDF returned (one per column and partition) into ``into``."""
+    for r in rows:
+        ev = ColumnEvidence.from_dict(json.loads(r["evidence"]))
+        if r["c"] in into:
+            into[r["c"]].merge(ev)
+        else:
+            into[r["c"]] = ev
+    return into
+
+
 def _scan_udf(config_json: str, nlp: NlpTier, sample_values: int | None, min_share: float, full: bool,
               free_text_share: float) -> Callable[[Iterator["pd.DataFrame"]], Iterator["pd.DataFrame"]]:
     """Build the ``mapInPandas`` function; it captures plain data only (picklable)."""
@@ -202,13 +213,7 @@ def scan_dataframe(
             long = long.groupBy(*(["c", "v", "r"] if region_idx else ["c", "v"])).agg(F.count(F.lit(1)).alias("n"))
         nparts = max(1, min(len(scannable), parallelism))
         udf = _scan_udf(config.model_dump_json(), nlp, None if full else sample_rows, min_share, full, free_text_share)
-        rows = long.repartition(nparts, "c").mapInPandas(udf, OUTPUT_SCHEMA).collect()
-        for r in rows:
-            ev = ColumnEvidence.from_dict(json.loads(r["evidence"]))
-            if r["c"] in result:
-                result[r["c"]].merge(ev)
-            else:
-                result[r["c"]] = ev
+        merge_evidence_rows(long.repartition(nparts, "c").mapInPandas(udf, OUTPUT_SCHEMA).collect(), into=result)
     for c in cols:
         if c.name not in result:
             result[c.name] = ColumnEvidence(column=c.name, kind=c.kind, full=full)
