@@ -156,8 +156,8 @@ def _scan_udf(config_json: str, nlp: NlpTier, sample_values: int | None, min_sha
                 if full:
                     counts = g["n"].astype("int64")
                     sc.add_nulls(int(counts[isnull].sum()), int(counts.sum()))
-                    ents = [frozenset(e.split(",")) for e in g["e"][~isnull].tolist()] if "e" in g else None
                     if not sc.done:
+                        ents = [frozenset(e.split(",")) for e in g["e"][~isnull].tolist()] if "e" in g else None
                         sc.feed(vals[~isnull].tolist(), counts[~isnull].tolist(), regions, ents)
                 else:
                     sc.add_nulls(int(isnull.sum()), len(vals))

@@ -257,11 +257,9 @@ def _could_hold(col: Any, leaf: str, m: _Matcher) -> bool:
     if pa.types.is_integer(t):
         values = pc.unique(col).drop_null()
         if not keyed:
-            # as _prefiltered: only a phone or compact identifier fits in a number, and only with enough digits
-            digits = [sh.min_digits if sh is not None else 1 for k, sh in m.shapes.items() if k in ("phone", "compact") and k in m.strong]
-            if not digits:
+            values = _numbers_that_fit(values, m)
+            if values is None:
                 return False
-            values = values.filter(pc.greater_equal(pc.abs(values), 10 ** (max(min(digits), 1) - 1)))
         return _strings_could_hold(pc.cast(values, pa.string()), leaf, m)
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return _strings_could_hold(col, leaf, m)
@@ -438,6 +436,19 @@ def _columns_to_read(schema: Any, m: "_Matcher") -> list[str]:
     return out
 
 
+def _numbers_that_fit(values: Any, m: "_Matcher") -> Any:
+    """The integers with enough digits for the subject's phone or compact identifiers (None: no such identifier).
+
+    A number can only be a phone number or an SSN-like identifier.
+    """
+    import pyarrow.compute as pc
+
+    digits = [sh.min_digits if sh is not None else 1 for k, sh in m.shapes.items() if k in ("phone", "compact") and k in m.strong]
+    if not digits:
+        return None
+    return values.filter(pc.fill_null(pc.greater_equal(pc.abs(values), 10 ** (max(min(digits), 1) - 1)), False))
+
+
 def _prefiltered(values: Any, m: "_Matcher", leaf: str) -> list[Any]:
     """The distinct values that could hold an identifier, selected with vectorized Arrow checks.
 
@@ -451,11 +462,9 @@ def _prefiltered(values: Any, m: "_Matcher", leaf: str) -> list[Any]:
 
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         if leaf.lower() not in m.by_column and pa.types.is_integer(values.type):
-            # a number can only be a phone number or an SSN-like identifier, and only with enough digits
-            digits = [sh.min_digits if sh is not None else 1 for k, sh in m.shapes.items() if k in ("phone", "compact") and k in m.strong]
-            if not digits:
+            values = _numbers_that_fit(values, m)
+            if values is None:
                 return []
-            values = values.filter(pc.fill_null(pc.greater_equal(pc.abs(values), 10 ** (max(min(digits), 1) - 1)), False))
         elif leaf.lower() not in m.by_column and (pa.types.is_floating(values.type) or pa.types.is_boolean(values.type)
                                                    or pa.types.is_temporal(values.type)):
             return []
