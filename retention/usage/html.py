@@ -2,8 +2,9 @@
 
 :func:`render_usage_section` returns a ``<section>`` that the classification HTML report
 embeds as is (no scripts, no external resources, styles scoped under ``.lw-usage``).
-Charts: utilization over time (weekly bytes read / bytes stored) and cold bytes by
-sensitivity tier. Every value is escaped.
+Charts: utilization over time (per week, the largest share of each table one read covered,
+weighted by the tables' stored bytes: at most 100%) and cold bytes by sensitivity tier.
+Every value is escaped.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _pct(x: float | None) -> str:
 
 
 def utilization_chart(report: UsageReport, *, width: int = 560, height: int = 180) -> str:
-    """Inline SVG line chart of weekly utilization (bytes read / bytes stored) over the window."""
+    """Inline SVG line chart of weekly utilization (a share in [0, 1], see :class:`~retention.usage.report.SeriesPoint`) over the window."""
     pts = [p for p in report.utilization_over_time if p.utilization is not None]
     pad_l, pad_b, pad_t, pad_r = 48, 28, 12, 12
     w, h = width - pad_l - pad_r, height - pad_t - pad_b
@@ -68,7 +69,7 @@ def utilization_chart(report: UsageReport, *, width: int = 560, height: int = 18
         coords.append((x, y, p))
     parts.append('<polyline fill="none" stroke="#1565c0" stroke-width="2" points="' + " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in coords) + '"/>')
     for x, y, p in coords:
-        tip = f"week of {p.date}: read {human_bytes(p.bytes_read)} of {human_bytes(p.bytes_stored)} ({_pct(p.utilization)})"
+        tip = f"week of {p.date}: utilization {_pct(p.utilization)}; read {human_bytes(p.bytes_read)}, stored {human_bytes(p.bytes_stored)}"
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1565c0"><title>{escape(tip)}</title></circle>')
     for x, _, p in (coords[0], coords[-1]):
         parts.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" font-size="10" fill="#555">{escape(p.date)}</text>')

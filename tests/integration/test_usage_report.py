@@ -3,18 +3,22 @@
 The workload (tests/fixtures/eventlogs.py) reads some tables, some partitions and some
 columns; the reported figures must equal the bytes it read: Spark's "size of files read"
 of each scan, which for these single-version tables is the Delta log's size of the files
-in the partitions it selected.
+in the partitions it selected. Utilization is a share in [0, 1]: the last tests record reads
+directly in the usage table of a small lake whose tables shrink after being read.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timedelta
+import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
+from deltalake import DeltaTable, write_deltalake
 
 from governance.audit import AuditLog, JsonlAuditSink
 from governance.catalog import CatalogColumn
@@ -22,9 +26,10 @@ from governance.config import Settings
 from governance.maintenance import DeltaRsMaintenance
 from retention.usage.html import render_usage_section
 from retention.usage.ingest import ingest
-from retention.usage.report import UsageReport, build_usage_report, render_text
+from retention.usage.report import UsageReport, build_usage_report, render_text, stored_history
 from retention.usage.sources.lakewarden_jobs import LakewardenJobsSource
 from retention.usage.sources.spark_eventlog import SparkEventLogSource
+from retention.usage.store import USAGE_SCHEMA, usage_paths
 from tests.fixtures.eventlogs import RealEventLogs
 
 
@@ -68,7 +73,7 @@ def _bytes(lake: Path, table: str) -> dict[str, int]:
     return out
 
 
-def test_utilization_equals_the_bytes_the_workload_read(spark: Any, ingested: Settings, real_eventlogs: RealEventLogs) -> None:
+def test_bytes_read_equal_the_workload_and_full_reads_give_utilization_one(spark: Any, ingested: Settings, real_eventlogs: RealEventLogs) -> None:
     lake = real_eventlogs.lake
     report = _report(spark, ingested, lake)
     t = {x.table: x for x in report.tables}
@@ -76,15 +81,16 @@ def test_utilization_equals_the_bytes_the_workload_read(spark: Any, ingested: Se
     total = sum(pay.values())
     # customers: bank-etl (id, name) + bank-adhoc (balance), both whole-table scans; lakewarden-classify is governance
     assert (t["customers"].bytes_stored, t["customers"].bytes_read, t["customers"].reads) == (cust, 2 * cust, 2)
-    assert t["customers"].utilization == pytest.approx(2.0) and t["customers"].governance_reads == 1
+    assert t["customers"].utilization == 1.0 and t["customers"].governance_reads == 1  # read twice in full: counted once
     # payments: FR (etl) + DE directory (etl) + all (bi) + NL, IT (risk) = twice the table
     assert (t["payments"].bytes_stored, t["payments"].bytes_read, t["payments"].reads) == (total, 2 * total, 4)
+    assert t["payments"].utilization == 1.0
     parts = {p.partition: p for p in t["payments"].partitions}
     for key in pay:
         assert parts[key].bytes_stored == pay[key]
         assert parts[key].bytes_read == pytest.approx(2 * pay[key], abs=2)
-        assert parts[key].reads == 2 and not parts[key].cold
-    assert report.lake.bytes_read == 2 * cust + 2 * total and report.lake.utilization == pytest.approx(2.0)
+        assert parts[key].reads == 2 and not parts[key].cold and parts[key].utilization == 1.0
+    assert report.lake.bytes_read == 2 * cust + 2 * total and report.lake.utilization == 1.0
 
 
 def test_columns_read_only_by_governance_jobs_are_cold(spark: Any, ingested: Settings, real_eventlogs: RealEventLogs) -> None:
@@ -164,3 +170,83 @@ def test_report_before_any_ingest_says_there_is_no_evidence(spark: Any, real_eve
     assert report.has_evidence is False and all(t.cold for t in report.tables)
     assert any("no usage ingested yet" in n for n in report.notes)
     assert _report(spark, settings, real_eventlogs.lake, catalog_columns=[]).sensitive_cold == []
+
+
+# --------------------------------------------------------------------------- utilization is a share
+def _usage_row(
+    lake: Path, table: str, when: datetime, nbytes: int, *, partitions: list[str] | None = None, columns: list[str] | None = None
+) -> tuple[Any, ...]:
+    key = f"{table}-{when.isoformat()}-{nbytes}-{partitions}-{columns}"
+    return (
+        key, "spark_eventlog", "business", "app-1", "bank-etl", "etl", 1, when.replace(tzinfo=timezone.utc), table, str(lake / table),
+        "present", partitions, "exact" if partitions else "all", columns, nbytes, "metric", 1, "4.0", "test", datetime.now(timezone.utc),
+    )
+
+
+def _history(lake: Path, table: str) -> list[tuple[datetime, int]]:
+    return stored_history(str(lake / table), sum(_bytes(lake, table).values()))
+
+
+@pytest.fixture(scope="module")
+def shrunk(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """``accounts`` read in full three times, overwritten with half its rows, read in full again;
+    ``ledger`` read once for half its bytes; ``events`` partition 2026-01 read in full, then half of it deleted."""
+    lake = tmp_path_factory.mktemp("shrunk") / "lake"
+    rows = pa.table({"id": list(range(4000)), "note": [f"account note number {i}" for i in range(4000)]})
+    write_deltalake(str(lake / "accounts"), rows)
+    write_deltalake(str(lake / "ledger"), rows)
+    months = pa.table({"id": list(range(4000)), "note": [f"event {i}" for i in range(4000)], "month": ["2026-01", "2026-02"] * 2000})
+    write_deltalake(str(lake / "events"), months, partition_by=["month"])
+    accounts_v0, events_v0 = sum(_bytes(lake, "accounts").values()), _bytes(lake, "events")
+    time.sleep(0.3)  # commit times far enough apart for a read to fall between two versions
+    write_deltalake(str(lake / "accounts"), rows.slice(0, 2000), mode="overwrite")
+    DeltaTable(str(lake / "events")).delete("month = '2026-01' AND id % 4 = 0")
+    (t1, accounts_v1), (t0, _) = _history(lake, "accounts")
+    (ev_t1, _), (ev_t0, _) = _history(lake, "events")
+    assert accounts_v1 < accounts_v0 and t0 < t1 and ev_t0 < ev_t1
+    ledger = sum(_bytes(lake, "ledger").values())
+    reads = [
+        _usage_row(lake, "accounts", t0 - timedelta(days=1), accounts_v0),  # before the first version: counts against it
+        _usage_row(lake, "accounts", t0 - timedelta(days=1, minutes=5), accounts_v0, columns=["id"]),
+        _usage_row(lake, "accounts", t0 + (t1 - t0) / 2, accounts_v0),
+        _usage_row(lake, "accounts", t1 + timedelta(minutes=1), accounts_v1),
+        _usage_row(lake, "ledger", t1 + timedelta(minutes=1), ledger // 2),
+        _usage_row(lake, "events", ev_t0 + (ev_t1 - ev_t0) / 2, events_v0["month=2026-01"], partitions=["month=2026-01"]),
+    ]
+    settings = Settings.model_validate({"lake": {"root": str(lake)}})
+    spark.createDataFrame(reads, USAGE_SCHEMA).write.format("delta").save(usage_paths(settings).usage)
+    report = build_usage_report(
+        spark, settings, maintenance=DeltaRsMaintenance(), catalog_columns=[], retention_tables=set(), now=t1 + timedelta(hours=1)
+    )
+    return {"report": report, "accounts_v0": accounts_v0, "accounts_v1": accounts_v1, "ledger": ledger, "events_v0": events_v0}
+
+
+def test_full_reads_before_and_after_a_shrink_give_utilization_one_not_more(shrunk: dict[str, Any]) -> None:
+    report: UsageReport = shrunk["report"]
+    acc = next(t for t in report.tables if t.table == "accounts")
+    assert acc.reads == 4 and acc.bytes_stored == shrunk["accounts_v1"]
+    assert acc.bytes_read == 3 * shrunk["accounts_v0"] + shrunk["accounts_v1"] > acc.bytes_stored  # the raw sum
+    assert acc.utilization == 1.0
+    assert {c.column: c.utilization for c in acc.columns} == {"id": 1.0, "note": 1.0}
+    assert report.lake.utilization is not None and report.lake.utilization <= 1.0
+    points = [p.utilization for p in report.utilization_over_time if p.utilization is not None]
+    assert points and all(0.0 <= u <= 1.0 for u in points) and max(points) > 0
+
+
+def test_a_read_of_half_the_table_gives_half_utilization_and_the_lake_weights_tables_by_bytes(shrunk: dict[str, Any]) -> None:
+    report: UsageReport = shrunk["report"]
+    t = {x.table: x for x in report.tables}
+    assert t["ledger"].utilization == pytest.approx(0.5, abs=1e-3) and t["ledger"].bytes_read == shrunk["ledger"] // 2
+    want = sum((x.utilization or 0.0) * x.bytes_stored for x in report.tables) / report.lake.bytes_stored
+    assert report.lake.utilization == pytest.approx(want) and 0.5 < report.lake.utilization < 1.0
+
+
+def test_a_partition_read_before_retention_counts_against_the_partition_it_read(shrunk: dict[str, Any]) -> None:
+    report: UsageReport = shrunk["report"]
+    ev = next(t for t in report.tables if t.table == "events")
+    parts = {p.partition: p for p in ev.partitions}
+    v0 = shrunk["events_v0"]
+    assert parts["month=2026-01"].bytes_stored < v0["month=2026-01"]  # retention shrank the partition after the read
+    assert parts["month=2026-01"].utilization == 1.0 and parts["month=2026-01"].reads == 1
+    assert parts["month=2026-02"].utilization == 0.0 and parts["month=2026-02"].cold
+    assert ev.utilization == pytest.approx(v0["month=2026-01"] / sum(v0.values()))
