@@ -2,7 +2,9 @@
 
 The HTML report is one self-contained file (inline CSS and SVG charts, no script, no
 external asset). It only ever shows redacted examples (shapes such as ``<EMAIL_ADDRESS>``
-or ``Xxxx 9999``) taken from the evidence; no raw cell value reaches a report.
+or ``Xxxx 9999``) taken from the evidence; no raw cell value reaches a report. Given the
+protection state read from the data (:mod:`governance.protection.state`), it also shows
+whether each column is protected, and flags personal columns still in plaintext.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from governance.risk import SENSITIVITY_ORDER, TIER_ORDER
 if TYPE_CHECKING:
     from classification.scan import TableResult
     from governance.catalog import CatalogColumn
+    from governance.protection.state import ColumnProtection, TableProtection
     from governance.risk import TableRisk
 
 SENS_COLOURS = {"public": "#9aa5b1", "internal": "#3e7cb1", "confidential": "#f0a202", "restricted": "#c0392b"}
@@ -186,7 +189,35 @@ th{background:#f5f7fa} .badge{display:inline-block;padding:.05rem .45rem;border-
 .conf{display:inline-block;height:8px;background:#3e7cb1;border-radius:2px;vertical-align:middle}
 code{background:#f5f7fa;padding:0 .2rem;border-radius:3px} details summary{cursor:pointer;color:#3e7cb1}
 .overdue{color:#c0392b;font-weight:600} .ok{color:#2f855a}
+.unprotected{color:#c0392b;font-weight:600} .protected{color:#2f855a}
 """
+
+#: Protection states (besides the fully protected ones) a personal column is safe in: its data is gone.
+_GONE_STATES = frozenset({"dropped"})
+
+
+def _exposed(p: "ColumnProtection") -> bool:
+    """True when some values of the column are stored in plaintext."""
+    return p.state == "plaintext" or (p.state == "mixed" and p.protected < p.values)
+
+
+def _safe(p: "ColumnProtection") -> bool:
+    """True when no value of the column is readable as is (all protected, or the column dropped)."""
+    from governance.protection.state import PROTECTED_STATES
+
+    return p.state in PROTECTED_STATES or p.state in _GONE_STATES or (p.state == "mixed" and p.protected == p.values)
+
+
+def _protection_cell(c: "CatalogColumn", p: "ColumnProtection | None") -> str:
+    """The Protection cell of a column row: the state's label, flagged when personal data is in plaintext."""
+    if p is None:
+        return '<td><span class="muted">not checked</span></td>'
+    counts = f'<br><span class="muted">{p.protected:,} of {p.values:,} values protected</span>' if p.values else ""
+    if c.entity and _exposed(p):
+        return (f'<td class="unprotected" title="personal data stored in plaintext">&#9888; {_e(p.label())}'
+                f"{counts}</td>")
+    css = "protected" if _safe(p) else "muted" if p.state in ("empty", "unreadable") else ""
+    return f'<td><span class="{css}">{_e(p.label())}</span>{counts}</td>'
 
 
 def html_report(
@@ -196,8 +227,20 @@ def html_report(
     title: str = "Lakewarden classification report",
     now: datetime | None = None,
     extra_sections: list[str] | None = None,
+    protection: dict[str, "TableProtection"] | None = None,
 ) -> str:
-    """Render the privacy officer's report from the catalog's effective columns and table risks."""
+    """Render the privacy officer's report from the catalog's effective columns and table risks.
+
+    Args:
+        columns: The catalog's effective columns.
+        risks: The tables' risk ratings.
+        title: Page title.
+        now: Generation time shown (default: now).
+        extra_sections: Already escaped HTML sections appended at the end (e.g. usage).
+        protection: Protection state read from the data, keyed by table path (``CatalogColumn.table``).
+            When given, every column row shows its state, a personal column in plaintext is flagged
+            (class ``unprotected``) and the summary counts personal columns protected vs in plaintext.
+    """
     now = now or datetime.now(timezone.utc)
     by_table: dict[str, list[CatalogColumn]] = {}
     for c in columns:
@@ -220,8 +263,17 @@ def html_report(
         f'<div class="card"><b>{len(personal)}</b>columns with personal data</div>',
         f'<div class="card"><b>{len(reviewed)}/{len(personal)}</b>personal columns reviewed</div>',
         f'<div class="card"><b class="{"overdue" if overdue else "ok"}">{len(overdue)}</b>tables overdue for review</div>',
-        "</div>",
     ]
+    if protection is not None:
+        states = [s for s in (_column_protection(protection, c) for c in personal) if s is not None]
+        safe = sum(1 for s in states if _safe(s))
+        exposed = sum(1 for s in states if _exposed(s))
+        out += [
+            f'<div class="card" id="personal-protected"><b class="protected">{safe}/{len(personal)}</b>personal columns protected</div>',
+            f'<div class="card" id="personal-plaintext"><b class="{"unprotected" if exposed else "ok"}">{exposed}</b>'
+            "personal columns with plaintext values</div>",
+        ]
+    out.append("</div>")
     ent_counts = Counter(c.entity for c in personal)
     ent_data = [(e or "", float(n), "#3e7cb1") for e, n in ent_counts.most_common()]
     sens_rows = [(by_table[t][0].table_name or t, Counter(c.sensitivity for c in cols)) for t, cols in sorted(by_table.items())]
@@ -254,11 +306,17 @@ def html_report(
         version = cols[0].delta_version
         scanned = cols[0].scanned_at
         out.append(f'<h3 id="t-{_e(name)}"><code>{_e(name)}</code></h3>')
+        tp = protection.get(t) if protection is not None else None
+        read_at = f" · protection read at version {_e(tp.version)}" if tp is not None and tp.version is not None else ""
         out.append(
             f'<p class="muted">Path {_e(t)} · Delta version {_e(version if version is not None else "n/a")} · scanned {_e(scanned.isoformat(timespec="seconds") if scanned else "")}'
-            f'{" · risk " + _e(risk.tier) if risk else ""}</p>'
+            f'{" · risk " + _e(risk.tier) if risk else ""}{read_at}</p>'
         )
-        out.append("<table><thead><tr><th>Column</th><th>Entity</th><th>Also</th><th>Confidence</th><th>Sensitivity</th><th>Review</th><th>Evidence</th><th>Redacted examples</th></tr></thead><tbody>")
+        if tp is not None and tp.note:
+            out.append(f'<p class="unprotected table-unreadable">Protection state unknown: the table could not be read ({_e(tp.note)}).</p>')
+        protection_th = "<th>Protection</th>" if protection is not None else ""
+        out.append("<table><thead><tr><th>Column</th><th>Entity</th><th>Also</th><th>Confidence</th><th>Sensitivity</th>"
+                   f"{protection_th}<th>Review</th><th>Evidence</th><th>Redacted examples</th></tr></thead><tbody>")
         for c in sorted(cols, key=lambda c: (-SENSITIVITY_ORDER.get(c.sensitivity, 0), c.column)):
             ev = c.evidence or {}
             signals = "; ".join(str(s) for s in ev.get("signals", []))
@@ -279,11 +337,12 @@ def html_report(
                 spans = ", ".join(f"{k} {float(v):.0%}" for k, v in dict(ev.get("free_text_entities") or {}).items())
                 kind_notes.append(f"free text{': ' + spans + ' of rows' if spans else ''}")
             kind_html = "".join(f'<br><span class="muted">{_e(n)}</span>' for n in kind_notes)
+            protection_td = _protection_cell(c, _column_protection(protection, c)) if protection is not None else ""
             out.append(
                 f"<tr><td><code>{_e(c.column)}</code></td><td>{_e(c.entity or '—')}{kind_html}</td><td>{_e(', '.join(c.entities[1:]))}</td>"
                 f'<td><span class="conf" style="width:{int(60 * c.confidence)}px"></span> {c.confidence:.2f}</td>'
                 f'<td><span class="badge" style="background:{SENS_COLOURS.get(c.sensitivity, "#7b8794")}">{_e(c.sensitivity)}</span></td>'
-                f"<td>{review}</td>"
+                f"{protection_td}<td>{review}</td>"
                 f"<td><details><summary>{_e(signals[:80] or 'no signal')}</summary>{_e(signals)}<br>shares: {share_txt or 'none'}<br>{_e(sample)}"
                 f"{'<br>' + _e(notes) if notes else ''}</details></td><td>{examples}</td></tr>"
             )
@@ -293,6 +352,11 @@ def html_report(
     out.extend(extra_sections or [])
     out.append("</body></html>")
     return "\n".join(out)
+
+
+def _column_protection(protection: "dict[str, TableProtection] | None", c: "CatalogColumn") -> "ColumnProtection | None":
+    tp = (protection or {}).get(c.table)
+    return tp.columns.get(c.column) if tp is not None else None
 
 
 def write_html(path: str | Path, text: str) -> None:

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from governance.context import JobContext
 
-HELP = "write the HTML classification report (verdicts, evidence, review status, overdue reviews)"
+if TYPE_CHECKING:
+    from governance.catalog import CatalogColumn
+    from governance.protection.state import TableProtection
+
+HELP = "write the HTML classification report (verdicts, evidence, protection state, review status, overdue reviews)"
 DESCRIPTION = (
     "Reads the catalog (latest scans with reviews applied) and the review cadence of "
     "conf/classification.yaml, and writes one self-contained HTML file: summary, charts, per-table and "
     "per-column verdicts with confidence and evidence, redacted examples only, review status and the "
-    "tables overdue for review. --overdue lists overdue tables on stdout (exit 0 either way)."
+    "tables overdue for review. Each catalog table's current version is read (delta-rs) to show every "
+    "column's protection state (plaintext, tokenized, encrypted ...); personal columns still in plaintext "
+    "are flagged. --overdue lists overdue tables on stdout (exit 0 either way)."
 )
 
 
@@ -35,6 +42,21 @@ def _usage_section(ctx: JobContext, cols: list[object], *, window: str) -> str:
     return render_usage_section(report)
 
 
+def _protection(ctx: JobContext, cols: "list[CatalogColumn]") -> "dict[str, TableProtection]":
+    """The protection state of each catalog table's catalog columns, read from its current version."""
+    from governance.protection.state import table_protection
+
+    by_table: dict[str, list[str]] = {}
+    for c in cols:
+        by_table.setdefault(c.table, []).append(c.column)
+    out: dict[str, TableProtection] = {}
+    with ctx.progress.task("read protection state", total=len(by_table)) as task:
+        for table, columns in sorted(by_table.items()):
+            out[table] = table_protection(table, columns=columns)
+            task.advance(1)
+    return out
+
+
 def run(args: argparse.Namespace, ctx: JobContext) -> int:
     from classification.reports import html_report, write_html
     from governance.catalog import Catalog
@@ -44,9 +66,14 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
     policy = load_classification_policy(classification_policy_path(s))
     cols = Catalog(s, policy=policy).all_effective_columns()
     risks = rate_tables(cols, policy)
+    protection = _protection(ctx, list(cols))
     sections = [] if args.no_usage else [_usage_section(ctx, list(cols), window=args.window)]
-    write_html(args.out, html_report(cols, risks, extra_sections=[x for x in sections if x]))
+    write_html(args.out, html_report(cols, risks, extra_sections=[x for x in sections if x], protection=protection))
     ctx.out.print(f"wrote {args.out}: {len(risks)} table(s), {sum(1 for c in cols if c.entity)} personal column(s)")
+    names = {c.table: c.table_name or c.table for c in cols}
+    for table, tp in sorted(protection.items()):
+        if tp.note:
+            ctx.out.print(f"note: protection state of {names.get(table, table)} unknown: {tp.note}")
     late = overdue_reviews(cols, policy)
     if args.overdue or late:
         for r in late:
