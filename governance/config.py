@@ -159,6 +159,37 @@ class ClassificationSettings(_Strict):
     min_cell_share: float = Field(default=0.5, gt=0, le=1)
 
 
+class WorkspaceSettings(_Strict):
+    """The privacy officer's workspace (``lakewarden serve``).
+
+    Sign-in goes to the key server of ``keys.vault`` (its ``url``, TLS settings), whatever
+    ``keys.provider`` is: identities and roles come from Vault/OpenBao policies, never from a
+    password store of Lakewarden's.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8321, ge=0, le=65535)
+    #: Auth mount of the ``userpass`` method on the key server.
+    userpass_mount: str = "userpass"
+    #: A session ends after this many minutes without a request, and never outlives its key-server token.
+    session_minutes: int = Field(default=15, ge=1, le=480)
+    #: Marker paths whose capabilities on the key server decide the role: ``update`` on
+    #: ``review_path`` makes a reviewer, ``read`` on ``read_path`` a viewer (nothing is stored there).
+    review_path: str = "lakewarden-workspace/review"
+    read_path: str = "lakewarden-workspace/read"
+    #: PEM certificate and key: serve HTTPS (cookies are then ``Secure``).
+    tls_cert: str | None = None
+    tls_key: str | None = None
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> "WorkspaceSettings":
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
+        if not _is_loopback(self.host) and self.tls_cert is None:
+            raise ValueError(f"host {self.host!r} is reachable from other machines: serve it with tls_cert and tls_key")
+        return self
+
+
 class Settings(_Strict):
     """All platform settings, as read from ``conf/lakewarden.yaml``."""
 
@@ -168,6 +199,7 @@ class Settings(_Strict):
     keys: KeySettings = KeySettings()
     classification: ClassificationSettings = ClassificationSettings()
     storage: StorageSettings = StorageSettings()
+    workspace: WorkspaceSettings = WorkspaceSettings()
     policy: str = "conf/policy.yaml"
     recognizers: str = "conf/recognizers.yaml"
 

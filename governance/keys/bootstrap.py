@@ -13,6 +13,16 @@ Roles (policy ``lakewarden-<role>``, AppRole of the same name):
   ``keys reencrypt``); every use is written to the audit log by the jobs.
 * ``eraser`` - computes subject references (``hmac``) to find and destroy subject keys.
 
+The privacy officers' workspace (``lakewarden serve``) signs people in with the ``userpass``
+auth method (``workspace.userpass_mount``). Two policies decide what a signed-in person may do,
+and neither grants any Transit, KV or other secret path:
+
+* ``lakewarden-viewer`` - ``read`` on the ``workspace.read_path`` marker path.
+* ``lakewarden-reviewer`` - the same, plus ``update`` on the ``workspace.review_path`` marker path.
+
+Nothing is stored at the marker paths: the workspace asks ``sys/capabilities-self`` what the
+signed-in token may do there, so the key server's ACL is the only authority.
+
 Only an administrator token (``VAULT_TOKEN`` or ``--token-file``; never stored in the repo)
 runs the bootstrap and rotates KEKs.
 """
@@ -20,15 +30,16 @@ runs the bootstrap and rotates KEKs.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import hvac
 import hvac.exceptions
 import requests
 
-from governance.config import VaultSettings
-from governance.errors import AccessDeniedError, AuthenticationError, KeyProviderError, KeyServerUnavailableError
+from governance.config import VaultSettings, WorkspaceSettings
+from governance.errors import AccessDeniedError, AuthenticationError, ConfigError, KeyProviderError, KeyServerUnavailableError
 from governance.keys.base import ROLES
 from governance.keys.vault import key_names, policy_name
 
@@ -92,6 +103,49 @@ def role_policies(settings: VaultSettings) -> dict[str, str]:
     }
 
 
+#: The workspace roles, each with a policy of the same name (``lakewarden-reviewer``, ``lakewarden-viewer``).
+WORKSPACE_ROLES: tuple[str, ...] = ("reviewer", "viewer")
+
+#: Prefixes a marker path must not use: they are the key server's own (auth, system, identity, per-token storage).
+_RESERVED_PREFIXES = ("auth", "sys", "identity", "cubbyhole")
+_MARKER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9._-]+)*$")
+
+
+def _marker_path(what: str, path: str) -> str:
+    if not _MARKER.fullmatch(path) or ".." in path.split("/"):
+        raise ConfigError(f"workspace.{what} {path!r} must be a plain path (letters, digits, '.', '_', '-', '/'; "
+                          "no glob, quote or leading slash)")
+    if path.split("/", 1)[0] in _RESERVED_PREFIXES:
+        raise ConfigError(f"workspace.{what} {path!r} lies under the key server's reserved {path.split('/', 1)[0]}/ "
+                          "paths; choose a marker path under no mount (e.g. lakewarden-workspace/...)")
+    return path
+
+
+def workspace_policies(workspace: WorkspaceSettings) -> dict[str, str]:
+    """The HCL policy of each workspace role, keyed by role (``reviewer``, ``viewer``).
+
+    The viewer may ``read`` the ``read_path`` marker; the reviewer may also ``update`` the
+    ``review_path`` marker. Both may ask ``sys/capabilities-self`` and look up, renew and revoke
+    their own token. No Transit, KV or other path is granted.
+
+    Raises:
+        ConfigError: A marker path is not a plain path, or lies under the key server's own paths.
+    """
+    read = _marker_path("read_path", workspace.read_path)
+    review = _marker_path("review_path", workspace.review_path)
+    viewer = (
+        f'# workspace marker (nothing stored here): "read" makes a signed-in person a viewer\n'
+        f'path "{read}" {{\n  capabilities = ["read"]\n}}\n'
+        '# the workspace asks the key server what this token may do, at every request\n'
+        'path "sys/capabilities-self" {\n  capabilities = ["update"]\n}\n'
+    )
+    reviewer = viewer + (
+        f'# workspace marker (nothing stored here): "update" lets a signed-in person confirm/override classifications\n'
+        f'path "{review}" {{\n  capabilities = ["update"]\n}}\n'
+    )
+    return {"reviewer": reviewer + _SELF, "viewer": viewer + _SELF}
+
+
 @dataclass(frozen=True)
 class RoleCredentials:
     """AppRole credentials of one role (the secret id is shown once, at bootstrap)."""
@@ -114,6 +168,11 @@ class BootstrapReport:
     roles: list[str]
     credentials: dict[str, RoleCredentials]
     credential_files: list[str]
+    #: Workspace sign-in policies written (``lakewarden-reviewer``, ``lakewarden-viewer``).
+    workspace_policies: list[str] = field(default_factory=list)
+    #: The ``userpass`` mount the workspace signs in with, and whether this run enabled it.
+    userpass_mount: str = ""
+    userpass_enabled: bool = False
 
 
 def admin_client(settings: VaultSettings, token: str) -> hvac.Client:
@@ -130,24 +189,82 @@ def bootstrap(
     credentials_dir: str | None = None,
     token_ttl: str = TOKEN_TTL,
     token_max_ttl: str = TOKEN_MAX_TTL,
+    workspace: WorkspaceSettings | None = None,
 ) -> BootstrapReport:
-    """Create (idempotently) the Transit keys, the role policies and the AppRoles.
+    """Create (idempotently) the Transit keys, the role policies and the AppRoles, and the workspace sign-in.
+
+    Touches ``sys/mounts`` (Transit, KV), ``sys/auth`` (AppRole, userpass), ``sys/policies/acl``
+    (job role and workspace policies), ``<transit>/keys/*`` and ``auth/<approle>/role/*``.
 
     Args:
         client: hvac client holding an administrator token.
         settings: ``keys.vault`` settings (mounts and KEK name).
         credentials_dir: If given, write ``<role>.role_id``/``<role>.secret_id`` there (mode 0600).
         token_ttl: TTL of role tokens. token_max_ttl: their renewal cap.
+        workspace: ``workspace`` settings (userpass mount, marker paths); default ``WorkspaceSettings()``.
 
     Raises:
         KeyServerUnavailableError: Server unreachable. AccessDeniedError: token not an admin.
+        ConfigError: A workspace marker path is not usable (see :func:`workspace_policies`).
     """
+    ws = workspace if workspace is not None else WorkspaceSettings()
+    ws_policies = workspace_policies(ws)
     try:
-        return _bootstrap(client, settings, credentials_dir, token_ttl, token_max_ttl)
+        _check_markers_unmounted(client, settings, ws)
+        report = _bootstrap(client, settings, credentials_dir, token_ttl, token_max_ttl)
+        enabled = _bootstrap_workspace(client, ws, ws_policies)
     except (requests.exceptions.ConnectionError, requests.exceptions.Timeout, hvac.exceptions.VaultDown) as exc:
         raise KeyServerUnavailableError(f"key server {settings.url} unreachable during bootstrap: {type(exc).__name__}") from None
     except (hvac.exceptions.Forbidden, hvac.exceptions.Unauthorized):
         raise AccessDeniedError(f"bootstrap on {settings.url} needs an administrator token (policy management, auth and mounts)") from None
+    report.workspace_policies = [policy_name(r) for r in ws_policies]
+    report.userpass_mount = ws.userpass_mount
+    report.userpass_enabled = enabled
+    return report
+
+
+def bootstrap_workspace(client: hvac.Client, settings: VaultSettings, workspace: WorkspaceSettings) -> bool:
+    """Only the workspace sign-in part of :func:`bootstrap` (idempotent): the userpass mount and the two policies.
+
+    For lakes whose keys are local (``keys.provider: local``) but whose people sign in to a key server.
+    Touches ``sys/auth`` (userpass) and ``sys/policies/acl/lakewarden-reviewer``, ``lakewarden-viewer``.
+
+    Returns:
+        True when this call enabled the userpass mount.
+
+    Raises:
+        KeyServerUnavailableError: Server unreachable. AccessDeniedError: token not an admin.
+        ConfigError: A workspace marker path is not usable.
+    """
+    policies = workspace_policies(workspace)
+    try:
+        _check_markers_unmounted(client, settings, workspace)
+        return _bootstrap_workspace(client, workspace, policies)
+    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout, hvac.exceptions.VaultDown) as exc:
+        raise KeyServerUnavailableError(f"key server {settings.url} unreachable: {type(exc).__name__}") from None
+    except (hvac.exceptions.Forbidden, hvac.exceptions.Unauthorized):
+        raise AccessDeniedError(f"workspace set-up on {settings.url} needs an administrator token (auth methods and policies)") from None
+
+
+def _check_markers_unmounted(client: hvac.Client, s: VaultSettings, ws: WorkspaceSettings) -> None:
+    mounts = client.sys.list_mounted_secrets_engines()
+    taken = set(mounts.get("data", mounts)) | {f"{s.transit_mount}/", f"{s.audit_kv_mount}/"}
+    for what, marker in (("review_path", ws.review_path), ("read_path", ws.read_path)):
+        top = marker.split("/", 1)[0]
+        if f"{top}/" in taken:
+            raise ConfigError(f"workspace.{what} {marker!r} lies under the secrets engine mounted at {top}/: a marker path "
+                              "must hold nothing, or the workspace roles would reach that engine; choose a path under no mount")
+
+
+def _bootstrap_workspace(client: hvac.Client, ws: WorkspaceSettings, policies: dict[str, str]) -> bool:
+    auths = client.sys.list_auth_methods()
+    auths = auths.get("data", auths)
+    enabled = f"{ws.userpass_mount}/" not in auths
+    if enabled:
+        client.sys.enable_auth_method("userpass", path=ws.userpass_mount)
+    for role, hcl in policies.items():
+        client.sys.create_or_update_policy(policy_name(role), hcl)
+    return enabled
 
 
 def _bootstrap(client: hvac.Client, s: VaultSettings, credentials_dir: str | None, ttl: str, max_ttl: str) -> BootstrapReport:
@@ -225,4 +342,5 @@ def admin_token(*, token_file: str | None = None, environ: dict[str, str] | None
     raise AuthenticationError("admin: bootstrap needs an administrator token in $VAULT_TOKEN or --token-file")
 
 
-__all__ = ["BootstrapReport", "RoleCredentials", "admin_client", "admin_token", "bootstrap", "role_policies", "KeyProviderError"]
+__all__ = ["BootstrapReport", "RoleCredentials", "WORKSPACE_ROLES", "admin_client", "admin_token", "bootstrap", "role_policies",
+           "workspace_policies", "KeyProviderError", "bootstrap_workspace"]
