@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "classify": "jobs.classify",
     "review": "jobs.review",
     "report": "jobs.report",
+    "serve": "jobs.serve",
     "protect": "jobs.protect",
     "reveal": "jobs.reveal",
     "keys": "jobs.keys",

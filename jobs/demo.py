@@ -131,6 +131,18 @@ def _demo_master_key(ctx: JobContext, root: Path) -> None:
                   "Never do this with real data: use keys.provider=vault.")
 
 
+def _print_workspace_help(ctx: JobContext, root: Path) -> None:
+    """How to open the privacy officer's workspace on the demo lake (sign-in needs a key server)."""
+    ws, vault = ctx.settings.workspace, ctx.settings.keys.vault
+    lw = ".venv/bin/lakewarden --lake demo-lake" if root == Path("demo-lake").absolute() else f".venv/bin/lakewarden --lake {root}"
+    ctx.out.print("")
+    ctx.out.print("Open the privacy officer's workspace (people sign in with key-server accounts):")
+    ctx.out.print(f"  1. a key server at {vault.url}; to try it here, in another terminal: "
+                  ".venv/bin/bao server -dev -dev-root-token-id=demo-only-root")
+    ctx.out.print(f"  2. VAULT_TOKEN=demo-only-root {lw} keys users add officer --role reviewer   (asks for a password)")
+    ctx.out.print(f"  3. {lw} serve   then open http://{ws.host}:{ws.port}/ and sign in as officer")
+
+
 def run(args: argparse.Namespace, ctx: JobContext) -> int:
     from jobs.cli import available_commands
 
@@ -169,6 +181,7 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
     ctx.out.print(f"done in {time.monotonic() - started:.0f}s. Reports: {reports}")
     for p in sorted(reports.iterdir()):
         ctx.out.print(f"  {p}")
+    _print_workspace_help(ctx, root)
     return 1 if failures else 0
 
 

@@ -57,13 +57,22 @@ def tables_with_retention_rule(
             tables = [table_name(settings, p) for p in list_tables(settings.lake.root, system_dir=settings.lake.system_dir)]
         except Exception:  # noqa: BLE001 - no lake yet: nothing is covered
             return set()
-    covered = set()
-    for name in tables:
-        for rule in rules:
-            selector = getattr(rule, "match", None)
-            if selector is None or selector.matches(
-                name, tags=(tags or {}).get(name), sensitivity=(sensitivity or {}).get(name)
-            ):
-                covered.add(name)
-                break
-    return covered
+    return {name for name in tables if _matching(rules, name, sensitivity=(sensitivity or {}).get(name), tags=(tags or {}).get(name))}
+
+
+def rules_for_table(settings: Settings, name: str, *, sensitivity: str | None = None, tags: set[str] | None = None) -> list[Any]:
+    """The retention rules (``RetentionRule``, in policy order) that select table ``name``.
+
+    Raises:
+        ConfigError: The policy file or its ``retention`` section is invalid (file:line).
+    """
+    return _matching(_rules(settings), name, sensitivity=sensitivity, tags=tags)
+
+
+def _matching(rules: list[Any], name: str, *, sensitivity: str | None, tags: set[str] | None) -> list[Any]:
+    out = []
+    for rule in rules:
+        selector = getattr(rule, "match", None)
+        if selector is None or selector.matches(name, tags=tags, sensitivity=sensitivity):
+            out.append(rule)
+    return out
