@@ -135,12 +135,16 @@ def _print_workspace_help(ctx: JobContext, root: Path) -> None:
     """How to open the privacy officer's workspace on the demo lake (sign-in needs a key server)."""
     ws, vault = ctx.settings.workspace, ctx.settings.keys.vault
     lw = ".venv/bin/lakewarden --lake demo-lake" if root == Path("demo-lake").absolute() else f".venv/bin/lakewarden --lake {root}"
+    key_file = root / "_lakewarden" / "demo-master.key"
     ctx.out.print("")
     ctx.out.print("Open the privacy officer's workspace (people sign in with key-server accounts):")
     ctx.out.print(f"  1. a key server at {vault.url}; to try it here, in another terminal: "
                   ".venv/bin/bao server -dev -dev-root-token-id=demo-only-root")
-    ctx.out.print(f"  2. VAULT_TOKEN=demo-only-root {lw} keys users add officer --role reviewer   (asks for a password)")
-    ctx.out.print(f"  3. {lw} serve   then open http://{ws.host}:{ws.port}/ and sign in as officer")
+    if key_file.exists():
+        ctx.out.print(f"  2. export {ctx.settings.keys.local.master_key_env}=$(cat {key_file})   (the demo's throw-away key; "
+                      "the audit log is signed with it)")
+    ctx.out.print(f"  3. VAULT_TOKEN=demo-only-root {lw} keys users add officer --role reviewer   (asks for a password)")
+    ctx.out.print(f"  4. {lw} serve   then open http://{ws.host}:{ws.port}/ and sign in as officer")
 
 
 def run(args: argparse.Namespace, ctx: JobContext) -> int:

@@ -160,6 +160,7 @@ def _users(args: argparse.Namespace, ctx: JobContext) -> int:
     from governance.keys.workspace_users import add_workspace_user, check_username, list_workspace_users, remove_workspace_user
 
     vault = ctx.settings.keys.vault  # sign-in always uses keys.vault, whatever keys.provider is
+    _ = ctx.audit  # an audit log that cannot be written stops us before the key server is changed
     ws = ctx.settings.workspace
     cmd = args.users_command
     if cmd in ("add", "remove"):

@@ -28,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace, ctx: JobContext) -> object:
+    from pydantic import ValidationError
+
     from governance.config import WorkspaceSettings
     from governance.errors import ConfigError
 
@@ -36,8 +38,9 @@ def _settings(args: argparse.Namespace, ctx: JobContext) -> object:
             if v is not None}
     try:
         merged = WorkspaceSettings(**{**ws.model_dump(), **over})
-    except ValueError as exc:
-        raise ConfigError(f"lakewarden serve: {str(exc).splitlines()[-1].strip()}") from None
+    except ValidationError as exc:
+        why = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise ConfigError(f"workspace settings with the command line's options: {why}") from None
     return ctx.settings.model_copy(update={"workspace": merged})
 
 
@@ -52,6 +55,7 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
     from retention.usage.store import usage_paths
 
     settings = _settings(args, ctx)
+    _ = ctx.audit  # nothing is served when sign-ins and reviews could not be audited
     assert isinstance(settings, Settings)
     ws = settings.workspace
 

@@ -99,6 +99,11 @@ def create_app(settings: Settings, *, sign_in: SignIn, data: WorkspaceData | Non
                 raise _Refused(401, "your access ended on the key server; sign in again")
             _audit(_actor(s.identity), action="workspace.refused", details={"wanted": action, "path": request.url.path})
             raise _Refused(403, f"{s.identity.username} ({s.identity.role}) may not {action}: the key server's policy refuses it")
+        if (s.identity.expires_at - datetime.now(timezone.utc)).total_seconds() < ws.session_minutes * 30:
+            try:
+                s.identity = sign_in.renew(s.identity)
+            except KeyProviderError:
+                pass  # the session ends when its token does
         return s
 
     def _check_form(request: Request, s: Session, csrf: str | None) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal, TypeVar
 
@@ -90,6 +90,12 @@ class SignIn(ABC):
         Raises:
             KeyServerUnavailableError: The key server cannot be reached (the token may live until ``expires_at``).
         """
+
+
+    @abstractmethod
+    def renew(self, identity: Identity) -> Identity:
+        """The identity with its token's life extended by the key server (up to the token's maximum);
+        the same identity when the server will not extend it."""
 
 
 class VaultUserpassSignIn(SignIn):
@@ -252,6 +258,28 @@ class VaultUserpassSignIn(SignIn):
             KeyServerTLSError: The TLS handshake failed.
         """
         self._revoke(identity.token)
+
+    def renew(self, identity: Identity) -> Identity:
+        """Renew the identity's token (POST ``auth/token/renew-self``) up to its ``token_max_ttl``.
+
+        Raises:
+            KeyServerUnavailableError: The key server cannot be reached or timed out.
+            KeyServerTLSError: The TLS handshake failed.
+        """
+
+        def renew() -> dict[str, Any] | None:
+            try:
+                return dict(self._client.adapter.post("/v1/auth/token/renew-self", headers={"X-Vault-Token": identity.token}))
+            except (hvac.exceptions.Forbidden, hvac.exceptions.Unauthorized, hvac.exceptions.InvalidRequest):
+                return None
+            except hvac.exceptions.VaultError as exc:
+                raise KeyProviderError(f"key server {self.vault.url} failed to renew a token: {type(exc).__name__}") from None
+
+        got = self._server("a session renewal (auth/token/renew-self)", renew)
+        lease = int(((got or {}).get("auth") or {}).get("lease_duration") or 0)
+        if lease <= 0:
+            return identity
+        return replace(identity, expires_at=datetime.now(timezone.utc) + timedelta(seconds=lease))
 
 
 __all__ = ["Action", "Identity", "Role", "SignIn", "VaultUserpassSignIn"]

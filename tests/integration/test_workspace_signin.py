@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 import socket
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import hvac
+
 import pytest
 
 from governance.config import VaultSettings, WorkspaceSettings
@@ -147,6 +149,16 @@ def test_after_sign_out_the_token_may_not_read_and_a_second_sign_out_is_quiet(
     assert signin.allowed(who, "read") is False
     assert signin.allowed(who, "review") is False
     signin.sign_out(who)
+
+
+def test_renewal_extends_a_live_token_and_leaves_a_revoked_one_as_it_was(signin: VaultUserpassSignIn, admin: hvac.Client) -> None:
+    name, password = _user(admin, "viewer")
+    who = signin.sign_in(username=name, password=password)
+    time.sleep(1.1)
+    renewed = signin.renew(who)
+    assert renewed.expires_at > who.expires_at and renewed.token == who.token and renewed.role == "viewer"
+    signin.sign_out(renewed)
+    assert signin.renew(renewed) == renewed
 
 
 def test_removed_user_is_refused_sign_in_and_loses_open_sessions(signin: VaultUserpassSignIn, admin: hvac.Client) -> None:
