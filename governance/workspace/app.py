@@ -149,7 +149,7 @@ def create_app(settings: Settings, *, sign_in: SignIn, data: WorkspaceData | Non
     def login(request: Request, username: str = Form(""), password: str = Form(""), csrf: str = Form(""),
               next: str = Form("/")) -> Response:
         expected = request.cookies.get(LOGIN_COOKIE) or ""
-        if not csrf or not secrets.compare_digest(csrf, expected):
+        if not csrf or not secrets.compare_digest(csrf.encode("utf-8"), expected.encode("utf-8")):
             raise _Refused(403, "the sign-in form's CSRF token is missing or wrong: reload the page")
         client = request.client.host if request.client else "?"
         keys = (f"user:{username.strip().lower()}", f"addr:{client}")

@@ -33,7 +33,7 @@ class Session:
 
     def csrf_ok(self, token: str | None) -> bool:
         """True when ``token`` is this session's CSRF token (constant-time)."""
-        return bool(token) and hmac.compare_digest(str(token), self.csrf)
+        return bool(token) and hmac.compare_digest(str(token).encode("utf-8"), self.csrf.encode("utf-8"))
 
 
 class SessionStore:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -15,15 +14,11 @@ from typing import Iterator
 import pytest
 import requests
 
+from tests.fixtures.openbao import _free_port
 from tests.fixtures.openbao_tls import make_certificates
 
 REPO = Path(__file__).parents[2]
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

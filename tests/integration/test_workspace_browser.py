@@ -12,7 +12,6 @@ import base64
 import os
 import secrets
 import shutil
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.fixtures.openbao import OpenBao
+from tests.fixtures.openbao import OpenBao, _free_port
 
 REPO = Path(__file__).parents[2]
 SHOTS = REPO / "docs" / "screenshots"
@@ -61,11 +60,6 @@ class Workspace:
 
         return make_sink(load_settings(self.config, environ={})).read_all()
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _demo_lake(root: Path) -> set[str]:

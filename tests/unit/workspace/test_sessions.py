@@ -52,6 +52,7 @@ def test_csrf_check_refuses_missing_and_wrong_tokens() -> None:
     s = SessionStore(idle_minutes=15).create(_identity())
     assert s.csrf_ok(s.csrf)
     assert not s.csrf_ok(None) and not s.csrf_ok("") and not s.csrf_ok(s.csrf[:-1] + "x")
+    assert not s.csrf_ok("\u00e9" * 43)  # non-ASCII: refused, not an error
 
 
 def test_identity_repr_never_shows_the_token() -> None:
