@@ -90,11 +90,16 @@ def child_e2e(args: argparse.Namespace) -> None:
     provider = VaultKeyProvider(settings.keys.vault, role="protector", role_id=args.role_id, secret_id=args.secret_id)
     km = KeyManager(provider, key_tables(settings))
     plan = build_plan(spark, settings, policy, args.table, keys=km, labels=[])
-    res = apply_plan(spark, plan, km)
+    res = apply_plan(spark, plan, km, udf_processes=args.udf_processes)
     wall = time.perf_counter() - t0
+    from governance.protection import fanout
+
+    fanout.shutdown()  # reaps the worker processes: their CPU time and peak RSS count as this process's children
     cpu = _cpu() - cpu0
+    workers_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     print(json.dumps({"rows": res.rows, "values": res.rows * len(COLUMNS), "wall_s": wall, "cpu_s": cpu,
-                      "peak_rss_mb": _rss_mb(), "rss_before_mb": rss0, "version": res.version}))
+                      "peak_rss_mb": _rss_mb(), "rss_before_mb": rss0, "version": res.version,
+                      "worker_peak_rss_mb": workers_rss}))
     stop_embedded()
 
 
@@ -166,6 +171,9 @@ def main() -> int:
     ap.add_argument("--files", type=int, default=0, help=argparse.SUPPRESS)
     ap.add_argument("--transit-sample", type=int, default=20_000)
     ap.add_argument("--per-value-sample", type=int, default=2_000)
+    ap.add_argument("--sizes", help="comma-separated table sizes in rows (default: --rows and --rows/4)")
+    ap.add_argument("--no-baselines", action="store_true", help="skip the bare AES-SIV loop and the Transit calls")
+    ap.add_argument("--udf-processes", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--mode", choices=["main", "make", "e2e", "copy"], default="main", help=argparse.SUPPRESS)
     for a in ("table", "lake", "vault-url", "role-id", "secret-id"):
         ap.add_argument(f"--{a}", help=argparse.SUPPRESS)
@@ -187,18 +195,30 @@ def main() -> int:
     bao = start_openbao(work / "bao")
     try:
         prot = bao.bootstrap().credentials["protector"]
-        runs = sorted({args.rows, max(args.rows // 4, 1)}, reverse=True)
+        runs = sorted({int(x) for x in args.sizes.split(",")} if args.sizes else {args.rows, max(args.rows // 4, 1)})
+        args.rows = max(runs)
         e2e: dict[int, dict[str, Any]] = {}
+        inproc: dict[int, dict[str, Any]] = {}
         for n in runs:
             lake = work / f"lake{n}"
             table = str(lake / "bench")
             files = str(max(1, -(-n // args.rows_per_file)))
             _child(["--mode", "make", "--table", table, "--rows", str(n), "--files", files])
             copy = _child(["--mode", "copy", "--table", table, "--files", files])
-            e2e[n] = _child(["--mode", "e2e", "--table", table, "--lake", str(lake), "--vault-url", bao.url,
-                             "--role-id", prot.role_id, "--secret-id", prot.secret_id, "--files", files])
+            shutil.rmtree(table + "_copy", ignore_errors=True)
+            common = ["--mode", "e2e", "--table", table, "--lake", str(lake), "--vault-url", bao.url,
+                      "--role-id", prot.role_id, "--secret-id", prot.secret_id, "--files", files]
+            # baseline in the same run: the crypto in the engine's own process (engine.udf_processes: 0)
+            _child(["--mode", "make", "--table", table + "_in", "--rows", str(n), "--files", files])
+            inproc[n] = _child([*common[:3], table + "_in", *common[4:], "--udf-processes", "0"])
+            shutil.rmtree(table + "_in", ignore_errors=True)
+            e2e[n] = _child(common)
             e2e[n]["files"] = int(files)
             e2e[n]["copy"] = copy
+            shutil.rmtree(table, ignore_errors=True)
+        if args.no_baselines:
+            _report(args, e2e, inproc)
+            return 0
         # the bare loop needs the plaintext values: one more unprotected copy of the big table
         plain = str(work / "plain" / "bench")
         _child(["--mode", "make", "--table", plain, "--rows", str(args.rows), "--files", "1"])
@@ -207,6 +227,7 @@ def main() -> int:
     finally:
         bao.stop()
         shutil.rmtree(work, ignore_errors=True)
+    _report(args, e2e, inproc)
     bare_rate = bare["values"] / bare["wall_s"]
     bare_fmt_rate = bare["values"] / bare["wall_fmt_s"]
     batch_rate = tr["batch_values"] / tr["batch_s"]
@@ -228,13 +249,28 @@ def main() -> int:
           f"vs bare loop with formatting: {rate / max(cores, 1e-9) / bare_fmt_rate:.2f}x")
     print(f"end to end vs Transit batch: {rate / batch_rate:.1f}x (target >= 10); the bare loop itself is "
           f"{bare_rate / batch_rate:.1f}x Transit batch on this machine; vs per-value Transit: {rate / single_rate:,.0f}x")
-    for n in sorted(e2e):
-        r = e2e[n]
-        print(f"peak RSS {n:>9,} rows in {r['files']} partition(s) of <= {args.rows_per_file:,} rows: {r['peak_rss_mb']:,.0f} MB "
-              f"(one process incl. the embedded Sail engine; {r['rss_before_mb']:,.0f} MB before the job); "
-              f"engine-only copy of the same table: {r['copy']['peak_rss_mb']:,.0f} MB in {r['copy']['wall_s']:.1f}s")
     print(f"rerun: .venv/bin/python benchmarks/protect_bench.py --rows {args.rows}")
     return 0
+
+
+def _report(args: argparse.Namespace, e2e: dict[int, dict[str, Any]], inproc: dict[int, dict[str, Any]]) -> None:
+    """Per table size: worker processes vs the engine's own process; cores used and peak RSS."""
+    print(f"protect end to end ({len(COLUMNS)} tokenized columns; data files of <= {args.rows_per_file:,} rows; "
+          f"{os.cpu_count()} cores): crypto in worker processes vs in the engine's process (baseline, same run)")
+    print(f"{'rows':>12} {'mode':<22}{'wall s':>8}{'values/s':>12}{'cores':>7}{'peak RSS MB':>13}{'workers MB':>12}{'copy MB':>9}")
+    for n in sorted(e2e):
+        for label, r in (("engine process (0)", inproc[n]), ("worker processes", e2e[n])):
+            rate = r["values"] / r["wall_s"]
+            print(f"{n:>12,} {label:<22}{r['wall_s']:>8.1f}{rate:>12,.0f}{r['cpu_s'] / r['wall_s']:>7.2f}"
+                  f"{r['peak_rss_mb']:>13,.0f}{r.get('worker_peak_rss_mb', 0):>12,.0f}{e2e[n]['copy']['peak_rss_mb']:>9,.0f}")
+        print(f"{'':>12} speed-up {e2e[n]['wall_s'] and inproc[n]['wall_s'] / e2e[n]['wall_s']:.2f}x")
+    sizes = sorted(e2e)
+    if len(sizes) > 1:
+        lo, hi = e2e[sizes[0]]["peak_rss_mb"], e2e[sizes[-1]]["peak_rss_mb"]
+        print(f"peak RSS from {sizes[0]:,} to {sizes[-1]:,} rows ({sizes[-1] / sizes[0]:.0f}x the rows): "
+              f"{lo:,.0f} -> {hi:,.0f} MB ({hi / lo:.2f}x; flat means within 1.2x)")
+    print(f"rerun: .venv/bin/python benchmarks/protect_bench.py --sizes {','.join(str(n) for n in sizes)}"
+          f"{' --no-baselines' if args.no_baselines else ''}")
 
 
 if __name__ == "__main__":

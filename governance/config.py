@@ -62,6 +62,9 @@ class EngineSettings(_Strict):
     #: Classic engine started outside spark-submit: ``fetch`` adds the matching delta-spark jar
     #: through Spark's Maven resolver (``spark.jars.packages``); ``provided`` expects it on the class path.
     delta_jars: Literal["fetch", "provided"] = "fetch"
+    #: Embedded engine: worker processes for protection's per-value crypto (the engine runs Python
+    #: UDFs in its own process, one core under the GIL). None: one per core; 0: none.
+    udf_processes: int | None = Field(default=None, ge=0, le=256)
 
     @model_validator(mode="before")
     @classmethod

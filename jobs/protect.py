@@ -108,7 +108,8 @@ def _apply(ctx: JobContext, args: argparse.Namespace, settings: Any, policy: Any
                 # a retry re-reads the table: another writer changed the files the last attempt read
                 p = first.pop() if first else build_plan(ctx.spark, settings, policy, path, keys=readonly)
                 d = detector if detector is not None else _span_detector(settings, p)
-                return apply_plan(ctx.spark, p, km, description=f"protect {len(p.work)} column(s)", detector=d)
+                return apply_plan(ctx.spark, p, km, description=f"protect {len(p.work)} column(s)", detector=d,
+                                  udf_processes=settings.engine.udf_processes)
 
             with ctx.progress.task("protect", total=len(work)) as t:
                 result = with_conflict_retries(attempt, what=f"protect {path}", attempts=settings.engine.commit_attempts)

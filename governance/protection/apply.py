@@ -28,10 +28,14 @@ from governance.protection.transforms import (
     SubjectTransform,
     TokenTransform,
 )
+from governance.protection.fanout import workers_for
 from governance.safe_write import Expectation, WriteResult, safe_write
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
+
+#: Transforms cheap to ship to worker processes (a few keys each); see governance.protection.fanout.
+_FANNED = (TokenTransform, HashTransform, EncryptTransform, MaskTransform)
 
 
 @dataclass
@@ -120,11 +124,13 @@ def check_span_detector(plan: ProtectPlan, detector: SpanDetector | None) -> Non
 
 
 def apply_plan(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, *, description: str = "",
-               detector: SpanDetector | None = None) -> ProtectResult:
+               detector: SpanDetector | None = None, udf_processes: int | None = None) -> ProtectResult:
     """Rewrite the table with every planned column protected, in one verified commit.
 
     Args:
         detector: Finds entity spans for ``protect_spans`` columns (shipped to the executors).
+        udf_processes: ``engine.udf_processes``: worker processes for the per-value crypto on the
+            embedded engine (None: one per core; 0: in the engine's process). Ignored elsewhere.
 
     Raises:
         PolicyError: A ``protect_spans`` column and no detector able to serve it (before any key is touched).
@@ -193,7 +199,8 @@ def apply_plan(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, *, desc
             transforms[c.column] = SpanTransform(r.operator, detector, entities=entities, token=token, mask_char=r.mask_char)
     # 2. one rewrite: per-subject columns first, while the subject column still holds its input.
     ordered = per_subject + [c for c in work if c.action != "encrypt_per_subject"]
-    out = _protected(df, plan, ordered, transforms)
+    workers = workers_for(spark, configured=udf_processes)
+    out = _protected(df, plan, ordered, transforms, workers=workers)
     # Protection keeps every row and every non-null value: the expectation comes from the plan's
     # read of the source version, so the protected frame is computed once (by the write), not twice.
     dropped = {c.column for c in work if c.action == "drop"}
@@ -205,7 +212,8 @@ def apply_plan(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, *, desc
     )
     caught_up, through, left = 0, plan.version, 0
     if not dropped:
-        caught_up, through, left, res = _catch_up(spark, plan, km, ordered, transforms, res, description=description)
+        caught_up, through, left, res = _catch_up(spark, plan, km, ordered, transforms, res, description=description,
+                                                  workers=workers)
     return ProtectResult(
         table=plan.table, version=res.version, previous_version=plan.version, rows=res.rows,
         columns={c.column: c.action for c in work}, keys=keys,
@@ -214,8 +222,13 @@ def apply_plan(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, *, desc
     )
 
 
-def _protected(df: "DataFrame", plan: ProtectPlan, ordered: list[ColumnPlan], transforms: dict[str, Any]) -> "DataFrame":
-    """``df`` with every planned column protected (per-subject columns first, dropped columns gone)."""
+def _protected(df: "DataFrame", plan: ProtectPlan, ordered: list[ColumnPlan], transforms: dict[str, Any], *,
+               workers: int = 0) -> "DataFrame":
+    """``df`` with every planned column protected (per-subject columns first, dropped columns gone).
+
+    Column-wise transforms (token, hash, encrypt, mask) are fanned out to ``workers`` processes;
+    span detection (Presidio) and per-subject encryption (its key map) stay in the engine's process.
+    """
     from pyspark.sql import functions as F
 
     out = df
@@ -233,7 +246,7 @@ def _protected(df: "DataFrame", plan: ProtectPlan, ordered: list[ColumnPlan], tr
             assert subj_text is not None
             out = out.withColumn(c.column, udf2(t)(text, subj_text))
         else:
-            out = out.withColumn(c.column, udf1(t)(text))
+            out = out.withColumn(c.column, udf1(t, workers=workers if isinstance(t, _FANNED) else 0)(text))
     return out.select(*[F.col(f"`{f.name}`") for f in df.schema.fields if f.name in out.columns])
 
 
@@ -263,7 +276,7 @@ def _read_files(spark: "SparkSession", table: str, adds: list[dict[str, Any]], s
 
 def _catch_up(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, ordered: list[ColumnPlan],
               transforms: dict[str, Any], res: WriteResult, *, description: str,
-              passes: int = 3) -> tuple[int, int, int, WriteResult]:
+              passes: int = 3, workers: int = 0) -> tuple[int, int, int, WriteResult]:
     """Protect rows other writers appended while protect ran (files added after the plan's version).
 
     Each pass rewrites only the files appended since the previous read, in one verified commit that
@@ -301,7 +314,7 @@ def _catch_up(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, ordered:
             for c in per_subject:
                 transforms[c.column] = SubjectTransform({v: by_identity[i] for v, i in ident.items()}, type_code(c.spark_type))
         expect = expectation_of(df)
-        res = _staged_rewrite(spark, _protected(df, plan, ordered, transforms), plan.table, read_version=latest,
+        res = _staged_rewrite(spark, _protected(df, plan, ordered, transforms, workers=workers), plan.table, read_version=latest,
                               replaced=new, expect=expect, partition_by=plan.partition_by or None,
                               tag=delta_commit.new_tag("protect-catch-up"),
                               description=(description or "protect") + " (catch-up of appended rows)", operation="WRITE")

@@ -43,14 +43,23 @@ def from_text(expr: "Column", code: str) -> "Column":
     return expr if t == "string" else expr.cast(t)
 
 
-def udf1(transform: _Apply) -> Callable[["Column"], "Column"]:
+def udf1(transform: _Apply, *, workers: int = 0) -> Callable[["Column"], "Column"]:
     """A string->string Arrow UDF applying ``transform`` batch by batch.
 
     Arrow UDFs hand the batch over as a pyarrow array: no pandas conversion on the way in or out.
-    (Fanning the crypto out to worker processes was measured slower on the embedded engine;
-    see ``benchmarks/protect_bench.py``.)
+    With ``workers`` (embedded engine only, see :mod:`governance.protection.fanout`) each batch is
+    sliced across that many worker processes, so the per-value work uses every core.
     """
     from pyspark.sql.functions import arrow_udf
+
+    if workers > 0:
+        from governance.protection.fanout import apply_arrays
+
+        @arrow_udf("string")  # type: ignore[call-overload,misc]
+        def _fanned(a: pa.Array) -> pa.Array:
+            return apply_arrays(transform, [a], workers=workers)
+
+        return _fanned  # type: ignore[no-any-return]
 
     @arrow_udf("string")  # type: ignore[call-overload,misc]
     def _f(a: pa.Array) -> pa.Array:

@@ -1,0 +1,84 @@
+"""Protection's per-value work sliced across worker processes gives exactly the in-process result."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pyarrow as pa
+import pytest
+
+from governance.protection import fanout
+from governance.protection.transforms import HashTransform, MaskTransform, TokenTransform
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_workers() -> Iterator[None]:
+    yield
+    fanout.shutdown()
+
+
+def _values(n: int) -> pa.Array:
+    return pa.array([None if i % 7 == 0 else f"user{i % 900}@example.test" for i in range(n)], pa.string())
+
+
+@pytest.mark.parametrize("transform", [
+    TokenTransform("pii", 1, os.urandom(64), "s"),
+    HashTransform("pii", 2, os.urandom(32), "s"),
+    MaskTransform(1, 2, "*", "s"),
+], ids=["token", "hash", "mask"])
+def test_fanned_out_batch_equals_the_in_process_result_in_row_order(transform: object) -> None:
+    values = _values(10_001)
+    got = fanout.apply_arrays(transform, [values], workers=2)
+    assert got.type == pa.string() and len(got) == len(values)
+    assert got.to_pylist() == transform.apply(values.to_pylist())  # type: ignore[attr-defined]
+    assert got.null_count == values.null_count
+
+
+def test_short_batch_stays_in_this_process() -> None:
+    fanout.shutdown()
+    t = TokenTransform("pii", 1, os.urandom(64), "s")
+    got = fanout.apply_arrays(t, [_values(fanout.MIN_FANOUT_ROWS - 1)], workers=2)
+    assert got.to_pylist() == t.apply(_values(fanout.MIN_FANOUT_ROWS - 1).to_pylist())
+    assert fanout.started() == 0
+
+
+def test_a_new_key_in_the_same_workers_gives_that_keys_tokens() -> None:
+    a, b = TokenTransform("pii", 1, os.urandom(64), "s"), TokenTransform("pii", 1, os.urandom(64), "s")
+    values = _values(5000)
+    first = fanout.apply_arrays(a, [values], workers=2).to_pylist()
+    second = fanout.apply_arrays(b, [values], workers=2).to_pylist()
+    assert first == a.apply(values.to_pylist()) and second == b.apply(values.to_pylist()) and first != second
+
+
+def test_no_workers_outside_the_embedded_engine() -> None:
+    assert fanout.workers_for(object(), configured=None) == 0  # type: ignore[arg-type]
+
+
+class _Exploding:
+    def apply(self, values: list[str | None]) -> list[str | None]:
+        raise ValueError(f"cannot handle {values[0]}")
+
+
+def test_worker_failure_names_the_error_type_never_the_value() -> None:
+    from governance.errors import EngineError
+
+    with pytest.raises(EngineError) as err:
+        fanout.apply_arrays(_Exploding(), [_values(5000)], workers=2)
+    assert "ValueError" in str(err.value) and "example.test" not in str(err.value)
+    t = TokenTransform("pii", 1, os.urandom(64), "s")
+    assert fanout.apply_arrays(t, [_values(5000)], workers=2).to_pylist() == t.apply(_values(5000).to_pylist())
+
+
+def test_a_killed_worker_is_an_engine_error_and_the_next_batch_gets_a_new_one() -> None:
+    from governance.errors import EngineError
+
+    t = TokenTransform("pii", 1, os.urandom(64), "s")
+    fanout.apply_arrays(t, [_values(5000)], workers=2)
+    fanout._workers[0].proc.kill()
+    fanout._workers[0].proc.wait()
+    with pytest.raises(EngineError, match="ended unexpectedly"):
+        for w in list(fanout._workers):
+            w.run(b"x", b"", b"")
+    assert fanout.apply_arrays(t, [_values(5000)], workers=2).to_pylist() == t.apply(_values(5000).to_pylist())
+    assert fanout.started() == 2
