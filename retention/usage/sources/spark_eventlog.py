@@ -61,6 +61,15 @@ _PREFIX = b'{"Event":"'
 #: Schema of the staged lines (one row per kept event line, one ``stat`` row per file).
 STAGE_SCHEMA = "app_key string, file string, kind string, event string, line_no long, value string"
 
+
+def _stage_struct() -> Any:
+    """:data:`STAGE_SCHEMA` as a ``StructType``: a DDL string costs a round trip to the engine to parse
+    (a Spark Connect analyze call; once seen failing there with a corrupt response in a full test run)."""
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    types = {"string": StringType(), "long": LongType()}
+    return StructType([StructField(n, types[t]) for n, t in (f.split() for f in STAGE_SCHEMA.split(", "))])
+
 #: A leaf node of ``sparkPlanInfo`` as Jackson writes it (field order nodeName, simpleString,
 #: children, metadata, metrics; strings may hold escaped quotes). Matches the node JSON object.
 _LEAF_NODE = (
@@ -323,7 +332,7 @@ class SparkEventLogSource(UsageSource):
         # and a bounded number of files decoded at once on the embedded engine.
         est = sum(estimated_bytes(f) for f in files)
         n_parts = max(1, min(len(rows), -(-est // PARTITION_BYTES)))
-        return listing.repartition(n_parts).mapInPandas(_read_partition, schema=STAGE_SCHEMA)
+        return listing.repartition(n_parts).mapInPandas(_read_partition, schema=_stage_struct())
 
     def _collect_stats(self, st: "DataFrame", stats: SourceStats) -> None:
         from pyspark.sql import functions as F
