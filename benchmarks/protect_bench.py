@@ -208,10 +208,13 @@ def main() -> int:
             shutil.rmtree(table + "_copy", ignore_errors=True)
             common = ["--mode", "e2e", "--table", table, "--lake", str(lake), "--vault-url", bao.url,
                       "--role-id", prot.role_id, "--secret-id", prot.secret_id, "--files", files]
-            # baseline in the same run: the crypto in the engine's own process (engine.udf_processes: 0)
-            _child(["--mode", "make", "--table", table + "_in", "--rows", str(n), "--files", files])
-            inproc[n] = _child([*common[:3], table + "_in", *common[4:], "--udf-processes", "0"])
-            shutil.rmtree(table + "_in", ignore_errors=True)
+            # baseline in the same run: the crypto in the engine's own process (engine.udf_processes: 0),
+            # on an identical table named like the policy's (its own lake folder)
+            lake_in = work / f"lake{n}-in"
+            _child(["--mode", "make", "--table", str(lake_in / "bench"), "--rows", str(n), "--files", files])
+            inproc[n] = _child(["--mode", "e2e", "--table", str(lake_in / "bench"), "--lake", str(lake_in), "--vault-url", bao.url,
+                                "--role-id", prot.role_id, "--secret-id", prot.secret_id, "--files", files, "--udf-processes", "0"])
+            shutil.rmtree(lake_in, ignore_errors=True)
             e2e[n] = _child(common)
             e2e[n]["files"] = int(files)
             e2e[n]["copy"] = copy
