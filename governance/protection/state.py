@@ -40,14 +40,7 @@ KIND_STATES: dict[str, State] = {
 PROTECTED_STATES: frozenset[str] = frozenset(KIND_STATES.values())
 #: Kinds whose key reference is ``<domain>.<version>``.
 _DOMAIN_KINDS = ("tok", "hsh", "spn")
-_KIND_TEXT = {
-    "tok": "tokenized",
-    "enc": "encrypted",
-    "sub": "encrypted",
-    "hsh": "hashed",
-    "msk": "masked",
-    "spn": "span-tokenized",
-}
+_KIND_TEXT = {k: v.replace("_", "-") for k, v in KIND_STATES.items()}
 _DATA_KEY = "data key"
 _SUBJECT_KEYS = "subject keys"
 #: :data:`governance.protection.codec.PROTECTED_SQL_RE` with the kind and the key reference captured.

@@ -36,7 +36,7 @@ from governance.errors import (
 )
 from governance.workspace.auth import Action, Identity, SignIn
 from governance.workspace.data import REVIEW_ACTION, WorkspaceData
-from governance.workspace.sessions import Session, SessionStore
+from governance.workspace.sessions import Session, SessionStore, tokens_match
 
 SESSION_COOKIE = "lw_session"
 LOGIN_COOKIE = "lw_login"
@@ -138,27 +138,28 @@ def create_app(settings: Settings, *, sign_in: SignIn, data: WorkspaceData | Non
     def _css() -> FileResponse:
         return FileResponse(_HERE / "static" / "workspace.css", media_type="text/css")
 
-    @app.get("/login", response_class=HTMLResponse)
-    def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    def _login_form(request: Request, *, next: str, code: int = 200, error: str | None = None) -> HTMLResponse:
+        """The sign-in page with a fresh double-submit CSRF token (hidden field and cookie)."""
         token = secrets.token_urlsafe(24)
-        resp = _render(request, "login.html", login_csrf=token, next=_local(next), error=None)
+        resp = _render(request, "login.html", code, login_csrf=token, next=_local(next), error=error)
         resp.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=secure, max_age=600)
         return resp
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_page(request: Request, next: str = "/") -> HTMLResponse:
+        return _login_form(request, next=next)
 
     @app.post("/login")
     def login(request: Request, username: str = Form(""), password: str = Form(""), csrf: str = Form(""),
               next: str = Form("/")) -> Response:
         expected = request.cookies.get(LOGIN_COOKIE) or ""
-        if not csrf or not secrets.compare_digest(csrf.encode("utf-8"), expected.encode("utf-8")):
+        if not tokens_match(csrf, expected):
             raise _Refused(403, "the sign-in form's CSRF token is missing or wrong: reload the page")
         client = request.client.host if request.client else "?"
         keys = (f"user:{username.strip().lower()}", f"addr:{client}")
 
-        def again(status: int, error: str) -> HTMLResponse:
-            token = secrets.token_urlsafe(24)
-            resp = _render(request, "login.html", status, login_csrf=token, next=_local(next), error=error)
-            resp.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=secure, max_age=600)
-            return resp
+        def again(code: int, error: str) -> HTMLResponse:
+            return _login_form(request, next=next, code=code, error=error)
 
         if sessions.locked_out(*keys):
             return again(429, "too many failed sign-ins: wait a minute")

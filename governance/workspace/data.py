@@ -162,10 +162,14 @@ class WorkspaceData:
 
     def protection(self, path: str, columns: list[str]) -> "TableProtection":
         """Protection state of ``columns`` of the table at ``path``, read from its current version (cached per version)."""
+        from governance.delta_commit import latest_version
         from governance.lake import is_delta
         from governance.protection.state import table_protection
 
-        version = _current_version(path) if is_delta(path) else None
+        try:
+            version: int | None = latest_version(path) if is_delta(path) else None
+        except LakewardenError:
+            version = None  # the state reader reports why the table cannot be read
         key = (path, version)
         with self._lock:
             hit = self._protection.get(key)
@@ -322,11 +326,3 @@ class WorkspaceData:
 def _name(cols: list[CatalogColumn], path: str) -> str:
     return next((c.table_name for c in cols if c.table_name), path)
 
-
-def _current_version(path: str) -> int | None:
-    from deltalake import DeltaTable
-
-    try:
-        return int(DeltaTable(path).version())
-    except Exception:  # noqa: BLE001 - delta-rs errors: the state reader reports them
-        return None

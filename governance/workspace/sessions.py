@@ -22,6 +22,11 @@ FAILURE_WINDOW_S = 300.0
 LOCKOUT_S = 60.0
 
 
+def tokens_match(given: str | None, expected: str) -> bool:
+    """True when ``given`` is the non-empty ``expected`` token (constant-time; any text, never an error)."""
+    return bool(given) and bool(expected) and hmac.compare_digest(str(given).encode("utf-8"), expected.encode("utf-8"))
+
+
 @dataclass
 class Session:
     """One signed-in browser."""
@@ -33,7 +38,7 @@ class Session:
 
     def csrf_ok(self, token: str | None) -> bool:
         """True when ``token`` is this session's CSRF token (constant-time)."""
-        return bool(token) and hmac.compare_digest(str(token).encode("utf-8"), self.csrf.encode("utf-8"))
+        return tokens_match(token, self.csrf)
 
 
 class SessionStore:
