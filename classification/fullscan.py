@@ -168,6 +168,10 @@ def overlay(sample: ColumnEvidence, counts: CandidateCounts | None, exact: Colum
     ev.prose_entity_cells = {e: round(n * scale) for e, n in sample.prose_entity_cells.items()}
     for k in ("values_checked", "nlp_values", "text_like", "word_values", "org_values", "repeats"):
         setattr(ev, k, getattr(sample, k))
+    if exact is not None and sample.values_checked == 0:
+        # The sample's rows held no value of the column (a column added by a later commit, say): the
+        # validated candidates are the values this column was judged on.
+        ev.values_checked = exact.values_checked
     ev.distinct = sample.distinct
     ev.profiles = sample.profiles
     ev.examples = list(sample.examples)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from classification.detect import ColumnEvidence, scan_values
 from classification.engine import NlpTier, get_engine
@@ -31,9 +31,12 @@ from governance.risk import ClassificationPolicy
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-    from governance.maintenance import DeltaMaintenance
+    from governance.maintenance import DataFile, DeltaMaintenance
 
 log = logging.getLogger(__name__)
+
+#: Who counts the audit scan's cells: the version's Parquet files read with Arrow in the job's machine, or the engine.
+FullScanReader = Literal["files", "engine"]
 
 
 @dataclass
@@ -106,6 +109,8 @@ def classify_table(
     maintenance: "DeltaMaintenance | None" = None,
     parallelism: int = 2,
     retries: int = 1,
+    full_scan_reader: FullScanReader = "engine",
+    full_scan_workers: int = 1,
 ) -> TableResult:
     """Classify every column of the table at ``path``.
 
@@ -123,6 +128,7 @@ def classify_table(
             return _classify_once(
                 spark, path, fmt=fmt, name=name, config=config, policy=policy, nlp=nlp, sample_rows=sample_rows,
                 min_share=min_share, full=full, maintenance=maintenance, parallelism=parallelism,
+                full_scan_reader=full_scan_reader, full_scan_workers=full_scan_workers,
             )
         except LakewardenError:
             raise
@@ -138,16 +144,39 @@ def classify_table(
 
 
 def _audit_counts(df: "DataFrame", cols: list[Leaf], sample: dict[str, ColumnEvidence], *, config: RecognizerConfig,
-                  parallelism: int) -> dict[str, ColumnEvidence]:
-    """The audit scan over every row of ``df``: the pattern entities counted inside the engine (prefilter) and
-    validated in Python on the candidate values only, overlaid on the sample's evidence (``classification.fullscan``)."""
+                  parallelism: int, files: "list[DataFile] | None", types: dict[str, Any], partition_columns: list[str],
+                  reader: FullScanReader, workers: int, notes: list[str]) -> dict[str, ColumnEvidence]:
+    """The audit scan over every row of ``df``: the pattern entities counted exactly and validated in Python on the
+    candidate values only, overlaid on the sample's evidence.
+
+    With ``reader="files"`` and the version's data files listed from the log (``files``), the columns Arrow reads
+    as Spark does are counted from the Parquet files in worker processes (``classification.fullscan_files``); the
+    others, and everything with ``reader="engine"``, inside the engine (``classification.fullscan``)."""
     from classification.engine import build_pattern_recognizers
-    from classification.fullscan import candidate_values, count_cells, exact_pattern_evidence, overlay
+    from classification.fullscan import CandidateCounts, candidate_values, count_cells, exact_pattern_evidence, overlay
+    from classification.fullscan_files import TooManyCandidatesError, arrow_readable, re2_compatible, scan_files
     from classification.prefilter import entity_prefilters
 
     prefilters = entity_prefilters(build_pattern_recognizers(config))
-    counts = count_cells(df, cols)
-    exact = exact_pattern_evidence(candidate_values(df, cols, prefilters), config=config, parallelism=parallelism) if prefilters else {}
+    counts: dict[str, CandidateCounts] = {}
+    exact: dict[str, ColumnEvidence] = {}
+    rest = [c for c in cols if c.kind != "binary"]
+    if reader == "files" and files is not None and prefilters and re2_compatible(prefilters):
+        mine = [c for c in rest if c.name in partition_columns or arrow_readable(c, types.get(c.name))]
+        if mine:
+            try:
+                counts, exact = scan_files(files, mine, partition_columns=partition_columns, prefilters=prefilters,
+                                           config=config, workers=workers)
+                rest = [c for c in rest if c not in mine]
+                notes.append(f"audit scan: {len(mine)} column(s) read from the {len(files)} data file(s) of the version"
+                             + (f", {len(rest)} counted in the engine" if rest else ""))
+            except TooManyCandidatesError as exc:
+                counts, exact = {}, {}
+                notes.append(f"audit scan counted in the engine: {exc}")
+    if rest:
+        counts.update(count_cells(df, rest))
+        if prefilters:
+            exact.update(exact_pattern_evidence(candidate_values(df, rest, prefilters), config=config, parallelism=parallelism))
     return {name: overlay(ev, counts.get(name), exact.get(name)) for name, ev in sample.items()}
 
 
@@ -165,12 +194,16 @@ def _classify_once(
     full: bool,
     maintenance: "DeltaMaintenance | None",
     parallelism: int,
+    full_scan_reader: FullScanReader,
+    full_scan_workers: int,
 ) -> TableResult:
     t0 = time.perf_counter()
     notes: list[str] = []
     version: int | None = None
     files_total = files_read = None
     partition_values: dict[str, list[str | None]] = {}
+    files: "list[DataFile] | None" = None
+    part_cols: list[str] = []
     if fmt == "delta":
         from pyspark.sql.types import StructType
 
@@ -236,7 +269,11 @@ def _classify_once(
         free_text_share=policy.fusion.free_text_min_share,
     )
     if full:
-        evidence = _audit_counts(df, cols, evidence, config=config, parallelism=parallelism)
+        evidence = _audit_counts(
+            df, cols, evidence, config=config, parallelism=parallelism, files=files if fmt == "delta" else None,
+            types={f.name: f.dataType for f in df.schema.fields}, partition_columns=part_cols if fmt == "delta" else [],
+            reader=full_scan_reader, workers=full_scan_workers, notes=notes,
+        )
     # Partition columns: classified from the log's partition values, no data read.
     if from_files and partition_values:
         engine = get_engine(config, nlp=nlp)

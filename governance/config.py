@@ -160,6 +160,13 @@ class ClassificationSettings(_Strict):
     nlp: Literal["no_op", "spacy_small"] = "spacy_small"
     sample_rows: int = Field(default=1000, ge=10)
     min_cell_share: float = Field(default=0.5, gt=0, le=1)
+    #: Who reads every row in ``classify --full``: ``files`` reads the pinned Delta version's Parquet files
+    #: with Arrow in worker processes on the job's machine (each distinct value of a row group matched once);
+    #: ``engine`` counts inside Spark (scales with a cluster's executors); ``auto``: ``files`` on the embedded
+    #: engine, ``engine`` on classic and Connect sessions.
+    full_scan_reader: Literal["auto", "files", "engine"] = "auto"
+    #: Worker processes of the ``files`` reader. None: one per core.
+    full_scan_workers: int | None = Field(default=None, ge=1, le=256)
 
 
 class WorkspaceSettings(_Strict):

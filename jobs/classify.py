@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, ctx: JobContext) -> int:
     from classification.registry import load_recognizer_config
     from classification.reports import failed_entry, json_document, unchanged_entry, write_json
-    from classification.scan import TableResult, classify_table, table_format
+    from classification.scan import FullScanReader, TableResult, classify_table, table_format
     from governance.catalog import Catalog, ColumnRecord
     from governance.engine import engine_error
     from governance.errors import InputError, LakewardenError, PartialFailureError
@@ -69,6 +69,8 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
     entries: list[TableResult | dict[str, object]] = []
     skipped: list[dict[str, object]] = []
     failures: list[tuple[str, LakewardenError]] = []
+    cls = s.classification
+    full_reader: FullScanReader = ("files" if s.engine.kind == "embedded" else "engine") if cls.full_scan_reader == "auto" else cls.full_scan_reader
     with ctx.progress.task("classify", total=len(refs)) as task:
         for ref in refs:
             path, name = ref.path, ref.name
@@ -86,7 +88,8 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
                 res = classify_table(
                     ctx.spark, path, name=name, config=config, policy=policy, nlp=nlp, sample_rows=sample_rows,
                     min_share=s.classification.min_cell_share, full=args.full, maintenance=ctx.maintenance,
-                    parallelism=s.engine.shuffle_partitions,
+                    parallelism=s.engine.shuffle_partitions, full_scan_reader=full_reader,
+                    full_scan_workers=s.classification.full_scan_workers or os.cpu_count() or 1,
                 )
                 catalog.record_scan(
                     table=path, table_name=name, delta_version=res.delta_version, recognizers=res.recognizers, nlp=nlp,
