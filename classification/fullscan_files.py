@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from governance.storage import StorageSettings
 
 #: Below this many bytes of data files the table is read in the job's process (a worker takes about 3 s to start: it imports Presidio).
-PARALLEL_MIN_BYTES = 64 << 20
+PARALLEL_MIN_BYTES = 32 << 20
 #: Distinct candidate values one column may hold before the table goes to the engine instead
 #: (it groups and spills to disk; this reader would hold them all in memory).
 MAX_CANDIDATES = 2_000_000
