@@ -71,7 +71,7 @@ def main() -> None:  # pragma: no cover - command line
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--engine", choices=["embedded", "classic"], default="embedded")
     ap.add_argument("--big-rows", type=int, default=0, help="also run the files reader on a table of this many rows (a multiple of --rows)")
-    ap.add_argument("--workers", type=int, default=2, help="processes of the files reader")
+    ap.add_argument("--workers", type=int, default=None, help="processes of the files reader (default: one per core from 32 MB of data files)")
     ap.add_argument("--pool", type=int, default=2000, help="each column's values are drawn from this many generated rows (its cardinality)")
     a = ap.parse_args()
 

@@ -215,7 +215,7 @@ def _scan_column(files: Sequence[FileItem], column: str, partition: bool, patter
 
 
 def scan_files(files: Sequence["DataFile"], leaves: Iterable[Leaf], *, partition_columns: Sequence[str],
-               prefilters: Sequence[EntityPrefilter], config: RecognizerConfig, workers: int,
+               prefilters: Sequence[EntityPrefilter], config: RecognizerConfig, workers: int | None,
                parallel_min_bytes: int = PARALLEL_MIN_BYTES) -> tuple[dict[str, CandidateCounts], dict[str, ColumnEvidence]]:
     """Count and validate the pattern entities of ``leaves`` over every row of ``files`` (one Delta version).
 
@@ -228,8 +228,9 @@ def scan_files(files: Sequence["DataFile"], leaves: Iterable[Leaf], *, partition
         partition_columns: The table's partition columns (their values come from the log).
         prefilters: One per pattern entity (each must compile in RE2: :func:`re2_compatible`).
         config: The recognizer configuration (its profilers are switched off for validation).
-        workers: Worker processes (1: everything in the job's process).
-        parallel_min_bytes: Tables smaller than this are read in the job's process.
+        workers: Worker processes (1: everything in the job's process; None: one per core when the data
+            files hold ``parallel_min_bytes`` or more, else none).
+        parallel_min_bytes: With ``workers`` None, tables smaller than this are read in the job's process.
 
     Returns:
         Per leaf name its rows and non-null cells, and the exact evidence of its validated candidates
@@ -247,7 +248,9 @@ def scan_files(files: Sequence["DataFile"], leaves: Iterable[Leaf], *, partition
     entities = [p.entity for p in prefilters]
     items: list[FileItem] = [(f.path, dict(f.partition_values)) for f in files]
     config_json = config.model_dump_json()
-    n = max(1, min(workers, len(names))) if sum(f.size_bytes for f in files) >= parallel_min_bytes else 1
+    if workers is None:
+        workers = (os.cpu_count() or 1) if sum(f.size_bytes for f in files) >= parallel_min_bytes else 1
+    n = max(1, min(workers, len(names)))
     args = [(items, c, c in parts, patterns, entities, config_json) for c in names]
     results = run_in_children(_scan_column, [(*a, current() if n > 1 else None) for a in args], workers=n,
                               label="classify --full")

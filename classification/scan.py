@@ -110,7 +110,7 @@ def classify_table(
     parallelism: int = 2,
     retries: int = 1,
     full_scan_reader: FullScanReader = "engine",
-    full_scan_workers: int = 1,
+    full_scan_workers: int | None = None,
 ) -> TableResult:
     """Classify every column of the table at ``path``.
 
@@ -145,7 +145,7 @@ def classify_table(
 
 def _audit_counts(df: "DataFrame", cols: list[Leaf], sample: dict[str, ColumnEvidence], *, config: RecognizerConfig,
                   parallelism: int, files: "list[DataFile] | None", types: dict[str, Any], partition_columns: list[str],
-                  reader: FullScanReader, workers: int, notes: list[str]) -> dict[str, ColumnEvidence]:
+                  reader: FullScanReader, workers: int | None, notes: list[str]) -> dict[str, ColumnEvidence]:
     """The audit scan over every row of ``df``: the pattern entities counted exactly and validated in Python on the
     candidate values only, overlaid on the sample's evidence.
 
@@ -195,7 +195,7 @@ def _classify_once(
     maintenance: "DeltaMaintenance | None",
     parallelism: int,
     full_scan_reader: FullScanReader,
-    full_scan_workers: int,
+    full_scan_workers: int | None,
 ) -> TableResult:
     t0 = time.perf_counter()
     notes: list[str] = []

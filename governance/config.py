@@ -165,7 +165,7 @@ class ClassificationSettings(_Strict):
     #: ``engine`` counts inside Spark (scales with a cluster's executors); ``auto``: ``files`` on the embedded
     #: engine, ``engine`` on classic and Connect sessions.
     full_scan_reader: Literal["auto", "files", "engine"] = "auto"
-    #: Worker processes of the ``files`` reader. None: one per core.
+    #: Worker processes of the ``files`` reader. None: one per core for tables of 32 MB or more, none below.
     full_scan_workers: int | None = Field(default=None, ge=1, le=256)
 
 

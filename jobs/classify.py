@@ -89,7 +89,7 @@ def run(args: argparse.Namespace, ctx: JobContext) -> int:
                     ctx.spark, path, name=name, config=config, policy=policy, nlp=nlp, sample_rows=sample_rows,
                     min_share=s.classification.min_cell_share, full=args.full, maintenance=ctx.maintenance,
                     parallelism=s.engine.shuffle_partitions, full_scan_reader=full_reader,
-                    full_scan_workers=s.classification.full_scan_workers or os.cpu_count() or 1,
+                    full_scan_workers=s.classification.full_scan_workers,
                 )
                 catalog.record_scan(
                     table=path, table_name=name, delta_version=res.delta_version, recognizers=res.recognizers, nlp=nlp,

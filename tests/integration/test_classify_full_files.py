@@ -103,3 +103,29 @@ def test_files_reader_leaves_tables_whose_files_are_not_the_rows_to_the_engine(
     assert email.evidence["match_counts"]["EMAIL_ADDRESS"] == email.evidence["rows_sampled"] - email.evidence["nulls"]
     if feature == "deletion_vectors":
         assert email.evidence["rows_sampled"] == 32  # 8 rows hidden by the deletion vector are not counted
+
+
+def test_files_reader_reads_a_lake_on_s3_in_worker_processes_as_the_engine_does(
+        spark: Any, s3: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from tests.fixtures.delta_features import run_cli
+
+    root = s3.lake(versioned=False)
+    spark.sql("SELECT id, concat('person', id % 150, '@example.com') AS email, cast(1000000 + id AS string) AS ref "
+              "FROM range(900)").repartition(3).write.format("delta").save(f"{root}/people")
+    counts = {}
+    for reader in ("files", "engine"):
+        doc = {"lake": {"root": root}, "keys": {"provider": "local"}, "storage": s3.settings_overrides(),
+               "audit": {"sink": "delta", "anchor_dir": str(tmp_path / "anchors")},
+               "classification": {"full_scan_reader": reader, "full_scan_workers": 2}}
+        cfg = tmp_path / f"{reader}.yaml"
+        cfg.write_text(json.dumps(doc), encoding="utf-8")
+        out_json = tmp_path / f"{reader}.json"
+        rc, out, err = run_cli(capsys, cfg, "classify", "people", "--full", "--json", str(out_json))
+        assert rc == 0, err + out
+        table = json.loads(out_json.read_text(encoding="utf-8"))["tables"][0]
+        assert any("read from the 3 data file(s)" in n for n in table["notes"]) is (reader == "files"), table["notes"]
+        counts[reader] = {c["name"]: (c["entity"], c["evidence"].get("match_counts")) for c in table["columns"]}
+    assert counts["files"] == counts["engine"]
+    assert counts["files"]["email"] == ("EMAIL_ADDRESS", {"EMAIL_ADDRESS": 900})
