@@ -27,20 +27,39 @@ from governance.errors import EngineError, LakewardenError
 T = TypeVar("T")
 
 
+def start_child(module: str) -> tuple[subprocess.Popen[bytes], Connection, Connection]:
+    """Start ``python -m module <read fd> <write fd>`` with this process's import path; returns it with
+    the connection to send to it and the one to receive from it."""
+    to_child_r, to_child_w = os.pipe()
+    from_child_r, from_child_w = os.pipe()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", module, str(to_child_r), str(from_child_w)],
+        pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, env=env, close_fds=True,
+    )
+    os.close(to_child_r)
+    os.close(from_child_w)
+    return proc, Connection(to_child_w, readable=False), Connection(from_child_r, writable=False)
+
+
+def stop_child(proc: subprocess.Popen[bytes], *conns: Connection) -> None:
+    """Close the pipes (the child's loop ends at end of input) and wait for it; kill it after 5 s."""
+    for c in conns:
+        try:
+            c.close()
+        except OSError:
+            pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
 class _Child:
     def __init__(self) -> None:
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "governance.children", str(to_child_r), str(from_child_w)],
-            pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=env, close_fds=True,
-        )
-        os.close(to_child_r)
-        os.close(from_child_w)
-        self.out = Connection(to_child_w, readable=False)
-        self.inp = Connection(from_child_r, writable=False)
+        self.proc, self.out, self.inp = start_child("governance.children")
 
     def call(self, fn: Callable[..., Any], args: tuple[Any, ...], label: str) -> Any:
         try:
@@ -55,16 +74,7 @@ class _Child:
         raise EngineError(f"a {label} worker process failed: {result}")
 
     def stop(self) -> None:
-        for c in (self.out, self.inp):
-            try:
-                c.close()
-            except OSError:
-                pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
+        stop_child(self.proc, self.out, self.inp)
 
 
 def run_in_children(fn: Callable[..., T], tasks: Sequence[tuple[Any, ...]], *, workers: int, label: str) -> list[T]:

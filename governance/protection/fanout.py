@@ -20,7 +20,6 @@ import atexit
 import hashlib
 import os
 import pickle
-import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from governance.children import start_child, stop_child
 from governance.errors import EngineError
 
 if TYPE_CHECKING:
@@ -63,18 +63,7 @@ class _Worker:
     """One child process and its two pipes; one request at a time."""
 
     def __init__(self) -> None:
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "governance.protection.fanout", str(to_child_r), str(from_child_w)],
-            pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=env, close_fds=True,
-        )
-        os.close(to_child_r)
-        os.close(from_child_w)
-        self.out = Connection(to_child_w, readable=False)
-        self.inp = Connection(from_child_r, writable=False)
+        self.proc, self.out, self.inp = start_child("governance.protection.fanout")
         self.lock = threading.Lock()
         self.known: bytes | None = None
 
@@ -93,16 +82,7 @@ class _Worker:
         return bytes(result)
 
     def stop(self) -> None:
-        for c in (self.out, self.inp):
-            try:
-                c.close()
-            except OSError:
-                pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
+        stop_child(self.proc, self.out, self.inp)
 
 
 def _pool(workers: int) -> tuple[list[_Worker], ThreadPoolExecutor]:
