@@ -152,38 +152,40 @@ def _count_values(dictionary: "pa.Array", cells: Any, patterns: Sequence[str], i
         into.add(v, n, mask)
 
 
-#: One data file to read: its path, and its partition values from the log.
-FileItem = tuple[str, dict[str, str | None]]
-_ENGINES: dict[str, Any] = {}
+#: One data file to read: its path, its rows and its partition values, from the log.
+FileItem = tuple[str, int | None, dict[str, str | None]]
 
 
 def _read_column(files: Sequence[FileItem], column: str, *, partition: bool, patterns: Sequence[str]) -> tuple[int, ColumnCandidates]:
     """Read ``column`` from every file (as dictionaries, a row group at a time) or, for a partition column,
-    from the log's partition values; its rows and candidates. A column missing from an older file (added
-    later) has only nulls there."""
+    from the log's partition values and row counts; its rows and candidates. A column missing from an
+    older file (added later) has only nulls there."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     rows = 0
     into = ColumnCandidates()
-    for path, parts in files:
-        with _open(path) as fh:
-            pf = pq.ParquetFile(fh)
-            file_rows = pf.metadata.num_rows
-            rows += file_rows
-            if partition:
-                v = parts.get(column)
-                if v is not None and file_rows:
-                    into.non_null += file_rows
-                    _count_values(pa.array([v], pa.string()), np.array([file_rows]), patterns, into)
-            elif column in pf.schema_arrow.names:
-                pf = pq.ParquetFile(fh, metadata=pf.metadata, read_dictionary=[column])
-                for rg in range(pf.metadata.num_row_groups):
-                    for chunk in pf.read_row_group(rg, columns=[column]).column(column).chunks:
-                        _count_chunk(chunk, patterns, into)
-                    if len(into.values) > MAX_CANDIDATES:
-                        raise TooManyCandidatesError(f"column {column}: more than {MAX_CANDIDATES:,} distinct candidate values")
+    for path, log_rows, parts in files:
+        if partition and log_rows is not None:
+            file_rows = log_rows  # the footer holds nothing a partition column needs
+        else:
+            with _open(path) as fh:
+                pf = pq.ParquetFile(fh)
+                file_rows = pf.metadata.num_rows
+                if not partition and column in pf.schema_arrow.names:
+                    pf = pq.ParquetFile(fh, metadata=pf.metadata, read_dictionary=[column])
+                    for rg in range(pf.metadata.num_row_groups):
+                        for chunk in pf.read_row_group(rg, columns=[column]).column(column).chunks:
+                            _count_chunk(chunk, patterns, into)
+                        if len(into.values) > MAX_CANDIDATES:
+                            raise TooManyCandidatesError(f"column {column}: more than {MAX_CANDIDATES:,} distinct candidate values")
+        rows += file_rows
+        if partition:
+            v = parts.get(column)
+            if v is not None and file_rows:
+                into.non_null += file_rows
+                _count_values(pa.array([v], pa.string()), np.array([file_rows]), patterns, into)
     return rows, into
 
 
@@ -202,9 +204,7 @@ def _scan_column(files: Sequence[FileItem], column: str, partition: bool, patter
     rows, cc = _read_column(files, column, partition=partition, patterns=patterns)
     if not cc.values:
         return column, rows, cc.non_null, None
-    engine = _ENGINES.get(config_json)
-    if engine is None:
-        engine = _ENGINES[config_json] = get_engine(patterns_only(RecognizerConfig.model_validate_json(config_json)), nlp="no_op")
+    engine = get_engine(patterns_only(RecognizerConfig.model_validate_json(config_json)), nlp="no_op")
     sc = ColumnScanner(engine, column, sample_values=None, min_share=0.5, free_text_share=FREE_TEXT_SHARE)
     vals = list(cc.values)
     counts = [cc.values[v][0] for v in vals]
@@ -246,7 +246,7 @@ def scan_files(files: Sequence["DataFile"], leaves: Iterable[Leaf], *, partition
     parts = set(partition_columns)
     patterns = [p.pattern for p in prefilters]
     entities = [p.entity for p in prefilters]
-    items: list[FileItem] = [(f.path, dict(f.partition_values)) for f in files]
+    items: list[FileItem] = [(f.path, f.num_records, dict(f.partition_values)) for f in files]
     config_json = config.model_dump_json()
     if workers is None:
         workers = (os.cpu_count() or 1) if sum(f.size_bytes for f in files) >= parallel_min_bytes else 1
