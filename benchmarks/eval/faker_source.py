@@ -18,6 +18,8 @@ from benchmarks.eval.words import faker_words
 
 DOB_FROM, DOB_TO = date(1935, 1, 1), date(2007, 12, 31)
 EVENTS_FROM, EVENTS_TO = datetime(2023, 1, 1), datetime(2025, 12, 31)
+#: Faker's "now" for draws that end at it (a day name, a year in a user name): a table never depends on the day it is made.
+NOW = datetime(2026, 1, 1)
 
 
 @lru_cache(maxsize=None)
@@ -29,7 +31,17 @@ def faker_for(locale: str) -> Any:
         # it_IT builds its city list from a set: its order (so the cities drawn) follows PYTHONHASHSEED
         if type(p).__module__ == "faker.providers.address.it_IT" and isinstance(getattr(p, "cities", None), list):
             p.cities = sorted(p.cities)
+        if callable(getattr(p, "_parse_end_datetime", None)) and callable(getattr(p, "_parse_date_time", None)):
+            # date(), year(), day_of_week() ... draw up to datetime.now(): pin it (an instance attribute shadows the classmethod)
+            p._parse_end_datetime = _pinned_end(type(p))
     return f
+
+
+def _pinned_end(provider: Any) -> Any:
+    def parse_end(value: Any) -> int:
+        return int(provider._parse_date_time(NOW if value is None else value))
+
+    return parse_end
 
 
 def seeded(locales: tuple[str, ...], seed: int) -> list[Any]:

@@ -47,6 +47,19 @@ def test_generation_does_not_depend_on_the_hash_seed(tables):
     assert out.stdout.strip() == _digest(tables)
 
 
+def test_generation_does_not_depend_on_the_day_it_runs(tables, monkeypatch):
+    # Faker draws day names and some user names' years up to datetime.now(): pinned in faker_for
+    import datetime as dt
+
+    class _Later(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime(2031, 5, 17, 13, 45, tzinfo=tz)
+
+    monkeypatch.setattr("faker.providers.date_time.datetime", _Later)
+    assert _digest({s: generate(s, rows=ROWS) for s in SPLITS}) == _digest(tables)
+
+
 def test_one_source_alone_gives_the_same_table(tables):
     # --only-source must not change a table: each table is seeded on its own
     alone = generate("dev", rows=ROWS, sources=("mimesis",))
