@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -274,6 +274,21 @@ class Hasher:
             h = copy()
             h.update(v)
             yield h.digest()
+
+    def any_in(self, kind: str, normalized: Iterable[bytes], wanted: Container[bytes]) -> bool:
+        """True when the raw digest (:meth:`digests`) of any of these normalized values is in ``wanted``.
+
+        The scan's innermost loop (every distinct e-mail address of a lake goes through it): it
+        stops at the first match.
+        """
+        self.hash(kind, "")
+        copy = self._base[kind].copy
+        for v in normalized:
+            h = copy()
+            h.update(v)
+            if h.digest() in wanted:
+                return True
+        return False
 
     def __getstate__(self) -> dict[str, str]:
         return {"_prefix": self._prefix}

@@ -343,6 +343,8 @@ def file_masks(
         mask = np.zeros(table.num_rows, dtype=bool)
         for c in data_cols:
             arr = table.column(c)
+            if pa.types.is_dictionary(arr.type):
+                arr = arr.cast(arr.type.value_type)  # a dictionary column (categorical data): is_in needs its values
             try:
                 vs = pa.array(list(active[c]), type=arr.type)
             except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):

@@ -152,7 +152,7 @@ def rewrite_files(
                 table = pq.read_table(src)
             if table.num_rows != len(hit.mask):
                 raise ConcurrentWriteError(f"{table_path}: file {rel} changed while it was being erased; locate again")
-            keep = table.filter(~hit.mask)
+            keep = _compact_dictionaries(table.filter(~hit.mask))
             removed_rows += table.num_rows - keep.num_rows
             actions.append(RemoveAction(path=rel, data_change=True, deletion_timestamp=now_ms,
                                         size=hit.file.size_bytes, partition_values=dict(hit.file.partition_values)))
@@ -207,6 +207,57 @@ def rewrite_files(
     return RewriteResult(table=table_path, previous_version=read_version, version=version, rows_removed=removed_rows,
                          files_rewritten=sum(1 for a in actions if isinstance(a, AddAction)),
                          files_removed=sum(1 for a in actions if isinstance(a, RemoveAction)), partitions=parts)
+
+
+def _compact_dictionaries(table: Any) -> Any:
+    """``table`` with each dictionary column's dictionary cut to the values its rows use.
+
+    A filter keeps a dictionary column's dictionary whole, and Parquet writes that dictionary as
+    the chunk's dictionary page: the erased rows' values would stay in the file, used by no row
+    (files written from categorical data by delta-rs or pyarrow keep dictionary columns). A
+    top-level column keeps its dictionary type; a dictionary inside a nested column is decoded.
+    """
+    import pyarrow as pa
+
+    changed = False
+    columns = []
+    for field, col in zip(table.schema, table.columns):
+        if pa.types.is_dictionary(field.type):
+            col = col.cast(field.type.value_type).cast(field.type)  # re-encoded from the values alone
+            changed = True
+        elif _holds_dictionary(field.type):
+            col = col.cast(_decoded(field.type))
+            changed = True
+        columns.append(col)
+    if not changed:
+        return table
+    return pa.Table.from_arrays(columns, schema=pa.schema([pa.field(f.name, c.type, f.nullable, f.metadata)
+                                                          for f, c in zip(table.schema, columns)], table.schema.metadata))
+
+
+def _holds_dictionary(t: Any) -> bool:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(t):
+        return True
+    return any(_holds_dictionary(t.field(i).type) for i in range(t.num_fields)) if pa.types.is_nested(t) else False
+
+
+def _decoded(t: Any) -> Any:
+    """The type ``t`` with every dictionary type replaced by its value type."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(t):
+        return _decoded(t.value_type)
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _decoded(f.type), f.nullable, f.metadata) for f in t])
+    if pa.types.is_map(t):
+        return pa.map_(_decoded(t.key_type), _decoded(t.item_type), t.keys_sorted)
+    if pa.types.is_large_list(t):
+        return pa.large_list(pa.field(t.value_field.name, _decoded(t.value_type), t.value_field.nullable))
+    if pa.types.is_list(t):
+        return pa.list_(pa.field(t.value_field.name, _decoded(t.value_type), t.value_field.nullable))
+    return t
 
 
 def _root(table_path: str) -> str:

@@ -23,15 +23,17 @@ import json
 import os
 import re
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from governance.lake import local_path
 from governance.protection.codec import SPAN_CLOSE, SPAN_OPEN
-from governance.storage import ObjectVersion, S3Storage, canonical, storage_for
 from retention.erasure.identifiers import STRONG_KINDS, Hasher, candidates, normalize, shapes_by_kind, token_candidates
+
+if TYPE_CHECKING:
+    from governance.storage import ObjectVersion
 
 _CHUNK = 1 << 20
 #: Span-token delimiters, as text and as their UTF-8 bytes read as latin-1 (raw chunks are decoded that way).
@@ -168,17 +170,27 @@ def _walk_json(obj: Any, leaf: str, path: str) -> Iterator[tuple[str, str, str]]
             yield from _walk_json(inner, leaf, path + "<json>")
 
 
+#: Uncompressed bytes from which a local Parquet file is decoded ahead in a thread (starting one takes ~0.2 ms).
+_AHEAD_MIN_BYTES = 1 << 20
+
+
 def _scan_parquet(source: Any, m: _Matcher, rel: str, out: list[Finding], *, ranged: bool = False) -> None:
     """Decode a Parquet file: footer metadata and statistics, then its columns, row group by row group.
 
     Only the columns that can hold an identifier are decoded (:func:`_columns_to_read`), one row
-    group at a time. Each column chunk is first checked whole with vectorized Arrow compute
-    (:func:`_could_hold`, which never misses what the per-value check would find); only a chunk it
-    flags is checked value by value, so findings name the same places as a per-value scan.
+    group at a time, a column at a time: the next columns are decoded in a thread (decoding
+    releases the GIL) while one is checked, but in line in a small local file. Each column chunk is first checked whole with
+    vectorized Arrow compute (:func:`_could_hold`, which never misses what the per-value check
+    would find); only a chunk it flags is checked value by value, so findings name the same places
+    as a per-value scan. Columns of few distinct values are read as dictionaries
+    (:func:`_dictionary_columns`). A row group's findings count once all its columns decoded as a
+    read of the whole row group decodes them; if one did not, the row group is read whole and
+    checked again, so a file that does not decode fails where and as it does when read whole.
     ``ranged``: the file is on an object store and read by byte ranges (only those column chunks
     are fetched); the footer is always read whole.
     """
-    import pyarrow as pa
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(source)
@@ -202,18 +214,125 @@ def _scan_parquet(source: Any, m: _Matcher, rel: str, out: list[Finding], *, ran
     names = _columns_to_read(pf.schema_arrow, m)
     # a dotted top-level name would be taken for a nested path: read every column then
     columns = None if len(names) == len(pf.schema_arrow) or any("." in n for n in names) else names
-    for rg in range(meta.num_row_groups):
-        table = pf.read_row_group(rg, columns=columns)
-        for name in table.column_names:
-            col = table.column(name)
-            if pa.types.is_nested(col.type):
-                for item in col.to_pylist():
-                    for text, leaf, path in _walk_json(item, name, name):
-                        key = m.check(text, leaf)
-                        if key:
-                            out.append(Finding(rel, f"column {path}", key))
-            elif _could_hold(col, name, m):
-                _column_findings(col, name, m, rel, out)
+    # a column at a time, unless a name is dotted or twice: the row group whole then
+    whole = any("." in n for n in names) or len(set(names)) < len(names)
+    parts = [columns] if whole else [[n] for n in names]
+    as_dict = _dictionary_columns(pf, names)
+    reader = pq.ParquetFile(source, metadata=meta, read_dictionary=list(as_dict)) if as_dict else pf
+
+    def read(rg: int, part: list[str] | None) -> Any:
+        table = reader.read_row_group(rg, columns=part, use_threads=whole)
+        for name in as_dict.keys() & set(table.column_names):
+            table.column(name).validate(full=True)  # a corrupt chunk read as a dictionary may index past it
+        if table.num_rows != meta.row_group(rg).num_rows:
+            raise ValueError("a column's length is not its row group's")
+        return table
+
+    big = sum(meta.row_group(rg).total_byte_size for rg in range(meta.num_row_groups)) >= _AHEAD_MIN_BYTES
+    ahead = ThreadPoolExecutor(max_workers=1) if ranged or big else None
+    submit = ahead.submit if ahead is not None else _done
+    try:
+        for rg in range(meta.num_row_groups):
+            decoded = [submit(read, rg, part) for part in parts]
+            found: list[Finding] = []
+            try:
+                for table in decoded:
+                    _check_columns(table.result(), m, rel, found, as_dict)
+            except Exception:
+                if all(table.exception() is None for table in decoded):
+                    out += found
+                    raise  # a check failed, after the row group decoded
+                _check_columns(pf.read_row_group(rg, columns=columns), m, rel, out, {})
+            else:
+                out += found
+    finally:
+        if ahead is not None:
+            ahead.shutdown(cancel_futures=True)  # and waits: no decoding outlives the file
+
+
+def _done(fn: Callable[..., Any], *args: Any) -> Future[Any]:
+    """``fn(*args)``, run now, as a finished future."""
+    f: Future[Any] = Future()
+    try:
+        f.set_result(fn(*args))
+    except Exception as exc:  # noqa: BLE001 - raised where the result is taken, as from a thread
+        f.set_exception(exc)
+    return f
+
+
+def _check_columns(table: Any, m: _Matcher, rel: str, out: list[Finding], as_dict: dict[str, Any]) -> None:
+    """Check each column of a decoded (part of a) row group."""
+    import pyarrow as pa
+
+    for name in table.column_names:
+        col = table.column(name)
+        if pa.types.is_nested(col.type):
+            for item in col.to_pylist():
+                for text, leaf, path in _walk_json(item, name, name):
+                    key = m.check(text, leaf)
+                    if key:
+                        out.append(Finding(rel, f"column {path}", key))
+        elif pa.types.is_dictionary(col.type) and (pa.types.is_string(col.type.value_type)
+                                                   or pa.types.is_large_string(col.type.value_type)):
+            # read as a dictionary here, or stored as one (its file's Arrow schema says so)
+            _dictionary_findings(col, name, m, rel, out)
+        elif _could_hold(col, name, m):
+            _column_findings(col.cast(as_dict[name]) if name in as_dict else col, name, m, rel, out)
+
+
+#: Where a value is that sits in a chunk's dictionary page but in none of its rows.
+UNUSED_ENTRY = "dictionary page, in no row"
+
+
+def _dictionary_findings(col: Any, name: str, m: _Matcher, rel: str, out: list[Finding]) -> None:
+    """Check a column read as a dictionary: the entries its rows use, then those no row uses.
+
+    An entry no row uses is still a value in the file (a copy that filtered rows out of a
+    dictionary column keeps the whole dictionary): it is reported as ``column <name>
+    (dictionary page, in no row)``.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    for c in col.chunks:
+        used = np.zeros(len(c.dictionary), dtype=bool)
+        used[pc.unique(c.indices).drop_null().to_numpy(zero_copy_only=False)] = True
+        values = c.dictionary.filter(used)
+        if _strings_could_hold(values, name, m, rows=len(c) - c.null_count):
+            _column_findings(values, name, m, rel, out)
+        if not used.all():
+            unused = c.dictionary.filter(~used)
+            if _strings_could_hold(unused, name, m, rows=0):
+                found: list[Finding] = []
+                _column_findings(unused, name, m, rel, found)
+                out += [Finding(f.file, f"{f.where} ({UNUSED_ENTRY})", f.key) for f in found]
+
+
+def _dictionary_columns(pf: Any, names: list[str]) -> dict[str, Any]:
+    """Top-level string columns to read as Arrow dictionaries, with their plain types.
+
+    A dictionary-encoded Parquet chunk read as a dictionary gives its distinct values without a
+    string per row. Chosen from the footer: every chunk of the column has a dictionary page and is
+    at most 4 bytes a row uncompressed, dictionary included (mostly indices: few distinct values).
+    A wrong guess costs time, never a value: :func:`_could_hold` checks the values the rows use.
+    """
+    import pyarrow as pa
+
+    meta = pf.metadata
+    if meta.num_row_groups == 0:
+        return {}
+    schema = pf.schema_arrow
+    index = {pf.schema.column(i).path: i for i in range(meta.num_columns)}
+    out = {}
+    for name in names:
+        i = schema.get_field_index(name)
+        t = schema.field(i).type if i >= 0 else None
+        if t is None or "." in name or name not in index or not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+            continue
+        chunks = [meta.row_group(rg).column(index[name]) for rg in range(meta.num_row_groups)]
+        if all(c.has_dictionary_page and c.total_uncompressed_size <= 4 * c.num_values for c in chunks):
+            out[name] = t
+    return out
 
 
 def _column_findings(col: Any, name: str, m: _Matcher, rel: str, out: list[Finding]) -> None:
@@ -242,19 +361,28 @@ _INT_TEXT = "^-?[0-9]+$"
 def _could_hold(col: Any, leaf: str, m: _Matcher) -> bool:
     """True when a flat column chunk may hold one of the subject's identifiers (never False when it does).
 
-    Integers are checked as their decimal text (as the per-value check reads them), strings with
-    :func:`_strings_could_hold`; floats, booleans and temporal values only where an identifier is
-    keyed by this column's name; any other type (binary, decimal) value by value.
+    Integers are checked as their decimal text (as the per-value check reads them), and only for
+    a phone or compact identifier or one keyed by this column's name; strings with
+    :func:`_strings_could_hold`, a dictionary of strings on the entries its rows use; floats,
+    booleans and temporal values only where an identifier is keyed by this column's name; any other
+    type (binary, decimal) value by value.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     t = col.type
     if pa.types.is_dictionary(t):
+        if pa.types.is_string(t.value_type) or pa.types.is_large_string(t.value_type):
+            # the dictionary entries some row uses (an unused entry is no value of the column)
+            return any(_strings_could_hold(c.dictionary.take(pc.unique(c.indices).drop_null()), leaf, m,
+                                           rows=len(c) - c.null_count)
+                       for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]))
         col = col.cast(t.value_type)
         t = t.value_type
     keyed = leaf.lower() in m.by_column
     if pa.types.is_integer(t):
+        if not keyed and not any(k in m.strong for k in ("phone", "compact")):
+            return False  # :func:`_numbers_that_fit`: a number can only be a phone number or a compact identifier
         values = pc.unique(col).drop_null()
         if not keyed:
             values = _numbers_that_fit(values, m)
@@ -270,16 +398,17 @@ def _could_hold(col: Any, leaf: str, m: _Matcher) -> bool:
     return bool(found)
 
 
-def _strings_could_hold(values: Any, leaf: str, m: _Matcher) -> bool:
+def _strings_could_hold(values: Any, leaf: str, m: _Matcher, *, rows: int | None = None) -> bool:
     """True when some of these strings may hold an identifier (never False when one does).
 
     The bytes of the whole chunk are looked at first (:func:`_may_hold`): values without an ``@``,
     without enough digits for a phone or compact identifier, and not JSON or a token, cannot hold a
-    strong identifier, so only the others are made distinct and looked at below.
+    strong identifier, so only the others are made distinct and looked at below. ``rows``: how many
+    values these stand for (distinct values of a dictionary), for the count of values checked.
 
     Whole-value candidates of ASCII values are normalized with Arrow compute exactly as
     ``normalize`` does (the whitespace ``str.strip`` and ``\\s`` know, ASCII case mapping) and
-    hashed in one pass; names' word n-grams are taken from the distinct values with digit runs
+    hashed in one loop that stops at a match; names' word n-grams are taken from the distinct values with digit runs
     collapsed (digits end words, so the words are unchanged). What may hold an identifier only
     as a part (free text with ``@``, enough digits for a phone or compact identifier, JSON,
     tokens) and any non-ASCII value that may hold one go through the per-value check.
@@ -289,7 +418,7 @@ def _strings_could_hold(values: Any, leaf: str, m: _Matcher) -> bool:
 
     if isinstance(values, pa.ChunkedArray):
         return any(_strings_could_hold(chunk, leaf, m) for chunk in values.chunks)
-    m.checked += len(values) - values.null_count
+    m.checked += len(values) - values.null_count if rows is None else rows
     values = _may_hold(values, leaf, m)
     if values is None:
         return False
@@ -322,7 +451,11 @@ def _strings_could_hold(values: Any, leaf: str, m: _Matcher) -> bool:
                 int_text = pc.match_substring_regex(values, _INT_TEXT)
             digits = pc.utf8_ltrim(values.filter(pc.and_(may, int_text)), characters="-")
             wanted.append((kind, _phone_digits(digits) if kind == "phone" else digits))
-            slow = pc.or_(slow, pc.and_(may, pc.invert(int_text)))
+            text = pc.and_(may, pc.invert(int_text))
+            if kind == "phone":
+                wanted.append(("phone", _phone_candidates(values.filter(pc.and_(text, ascii_)), shape)))
+                text = pc.and_(text, pc.invert(ascii_))
+            slow = pc.or_(slow, text)
         elif kind == "name":
             plain = values.filter(ascii_)
             wanted.append(("name", _ascii_normalized(plain, "name")))
@@ -334,7 +467,7 @@ def _strings_could_hold(values: Any, leaf: str, m: _Matcher) -> bool:
         wanted.append((kind, _ascii_normalized(values.filter(ascii_), kind)))
         slow = pc.or_(slow, pc.invert(ascii_))
     for kind, cands in wanted:
-        if len(cands) and not m.digests.isdisjoint(m.hasher.digests(kind, pc.cast(pc.unique(cands), pa.binary()).to_pylist())):
+        if len(cands) and m.hasher.any_in(kind, pc.cast(cands, pa.binary()).to_pylist(), m.digests):
             return True
     for v in values.filter(slow).to_pylist():
         for text, lf, _ in _walk_json(v, leaf, leaf):
@@ -366,30 +499,83 @@ def _may_hold(values: Any, leaf: str, m: _Matcher) -> Any:
         data = np.zeros(1, np.uint8)
     first = data[np.minimum(off[:-1], len(data) - 1)]
     need = (off[1:] > off[:-1]) & ((first == ord("{")) | (first == ord("[")) | (first == ord("l")))
-
-    def per_value(byte_mask: Any) -> Any:
-        cs = np.zeros(len(byte_mask) + 1, dtype=np.int64)
-        np.cumsum(byte_mask, out=cs[1:])
-        return cs[off[1:]] - cs[off[:-1]]
-
     for kind in m.strong:
         shape = m.shapes.get(kind)
         if kind == "email":
             at = data == ord("@")
             if at.any():
-                need |= per_value(at) > 0
+                need |= _per_value(at, off) > 0
         elif shape is not None and (shape.min_digits or shape.min_len):
-            mask = (data >= 0x80) | ((data >= ord("0")) & (data <= ord("9")))
+            mask = ((data - ord("0")) <= 9) | (data >= 0x80)  # uint8: bytes below "0" wrap round
             if not shape.min_digits:
-                mask |= ((data | 0x20) >= ord("a")) & ((data | 0x20) <= ord("z"))
+                mask |= ((data | 0x20) - ord("a")) <= ord("z") - ord("a")
             lo = shape.min_digits or shape.min_len
-            if int(mask.sum()) >= lo:
-                need |= per_value(mask) >= lo
+            if np.count_nonzero(mask) >= lo:
+                need |= _per_value(mask, off) >= lo
         else:
             return values
     if not need.any():
         return None
     return values if need.all() else values.filter(need)
+
+
+#: ``identifiers._PHONE_RE`` for ASCII text (``\\d`` and ``\\s`` spelled as ``re`` reads them in ASCII).
+_PHONE_RUN = "\\+?[0-9][0-9\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f ().\\-]{5,}[0-9]"
+
+
+def _phone_candidates(texts: Any, shape: Any) -> Any:
+    """The distinct phone candidates of ASCII texts: all ``candidates(v, "phone")`` has, and more.
+
+    Each text's digits (its own normalized value) and those of each run :data:`_PHONE_RUN` finds:
+    RE2 takes the same leftmost, greedy, non-overlapping matches as ``re.findall``. Of the shape
+    only its bounds are applied (a candidate is all digits), so a few more may be hashed.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # runs between marks no ASCII text holds: text, run, text, run, ..., text
+    parts = pc.split_pattern(pc.replace_substring_regex(texts, _PHONE_RUN, "\uffff\\0\uffff"), "\uffff")
+    offsets = parts.offsets.to_numpy()
+    flat = pc.list_flatten(parts)
+    position = np.arange(len(flat)) + offsets[0] - offsets[pc.list_parent_indices(parts).to_numpy()]
+    found = pa.concat_arrays([texts.cast(pa.large_string()), flat.filter(pa.array(position % 2 == 1)).cast(pa.large_string())])
+    cands = _phone_digits(_digits(found))
+    if shape is not None:
+        length = pc.utf8_length(cands)
+        cands = cands.filter(pc.and_(pc.greater_equal(length, max(shape.min_len, shape.min_digits)),
+                                     pc.less_equal(length, shape.max_len)))
+    return pc.unique(cands)
+
+
+def _digits(values: Any) -> Any:
+    """Each string's ASCII digits, in order (``re.sub("[^0-9]", "", v)``), as large strings; for arrays without nulls."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(values)
+    bufs = values.buffers()
+    off = np.frombuffer(bufs[1], dtype=np.int64 if pa.types.is_large_string(values.type) else np.int32)
+    off = off[values.offset:values.offset + n + 1].astype(np.int64)
+    data = np.frombuffer(bufs[2], dtype=np.uint8)[off[0]:off[-1]] if bufs[2] is not None else np.zeros(0, np.uint8)
+    keep = (data - ord("0")) <= 9  # uint8: bytes below "0" wrap round
+    ends = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(_per_value(keep, off - off[0]), out=ends[1:])
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(ends), pa.py_buffer(data[keep]))
+
+
+def _per_value(byte_mask: Any, off: Any) -> Any:
+    """How many bytes of ``byte_mask`` are set in each value (``off``: the values' offsets, ending at its end)."""
+    import numpy as np
+
+    lengths = off[1:] - off[:-1]
+    nonempty = lengths > 0
+    counts = np.zeros(len(lengths), dtype=np.int64)
+    if nonempty.any():
+        # values are contiguous, so the non-empty ones' starts delimit them; a narrow sum is faster
+        counts[nonempty] = np.add.reduceat(byte_mask, off[:-1][nonempty],
+                                           dtype=np.uint16 if lengths.max() < 1 << 16 else np.int64)
+    return counts
 
 
 def _phone_digits(digits: Any) -> Any:
@@ -408,9 +594,9 @@ def _ascii_normalized(values: Any, kind: str) -> Any:
     if kind == "email":
         return pc.ascii_lower(v)
     if kind == "phone":
-        return _phone_digits(pc.replace_substring_regex(v, "[^0-9]", ""))
+        return _phone_digits(_digits(values))
     if kind == "compact":
-        return pc.ascii_upper(pc.replace_substring_regex(v, "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\-]", ""))
+        return pc.ascii_upper(pc.replace_substring_regex(v, "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\-]+", ""))
     if kind == "name":
         return pc.ascii_lower(pc.replace_substring_regex(v, _WS_RUN, " "))
     return v
@@ -558,14 +744,19 @@ class _Blob:
 
 
 def _read_all(b: _Blob) -> bytes:
-    if b.version is not None:
-        st = storage_for(b.path)
-        if isinstance(st, S3Storage):
-            return st.read_version(b.version)
-    return storage_for(b.path).read_bytes(b.path)
+    if "://" not in b.path:
+        return Path(b.path).read_bytes()  # a local file (no store client: workers never import one)
+    from governance.storage import S3Storage, storage_for
+
+    st = storage_for(b.path)
+    if b.version is not None and isinstance(st, S3Storage):
+        return st.read_version(b.version)
+    return st.read_bytes(b.path)
 
 
 def _open_ranged(b: _Blob) -> Any:
+    from governance.storage import S3Storage, storage_for
+
     st = storage_for(b.path)
     if isinstance(st, S3Storage) and b.version is not None:
         return st.open_version(b.version)
@@ -640,8 +831,70 @@ def _scan_batch(root: str, blobs: list[_Blob], hasher: Hasher, idents: list[dict
     return report
 
 
+def _scan_claimed(root: str, claimed: Any, blobs: list[_Blob], m: _Matcher, ranged: bool) -> ScanReport:
+    """Scan file after file of ``blobs``, each the next one no process has claimed (``claimed``: a shared counter)."""
+    report = ScanReport(root=root)
+    while True:
+        with claimed.get_lock():
+            i = claimed.value
+            claimed.value = i + 1
+        if i >= len(blobs):
+            break
+        _scan_file(blobs[i], m, report, ranged=ranged)
+    report.values_checked = m.checked
+    return report
+
+
+#: A worker process's share of a parallel scan (set by :func:`_start_worker`).
+_worker: tuple[Any, list[_Blob], _Matcher, bool] | None = None
+
+
+def _start_worker(claimed: Any, blobs: list[_Blob], hasher: Hasher, idents: list[dict[str, Any]], tokens: set[str],
+                  ranged: bool) -> None:
+    """Worker process initializer: the shared counter, the files and a matcher of its own."""
+    global _worker
+    _worker = (claimed, blobs, _Matcher(hasher, idents, tokens), ranged)
+
+
+def _worker_scan(root: str) -> ScanReport:
+    """Worker process: scan files until none is left unclaimed."""
+    assert _worker is not None
+    claimed, blobs, m, ranged = _worker
+    return _scan_claimed(root, claimed, blobs, m, ranged)
+
+
+def _scan_in_processes(root: str, blobs: list[_Blob], n: int, hasher: Hasher, idents: list[dict[str, Any]],
+                       tokens: set[str], ranged: bool) -> list[ScanReport]:
+    """Scan ``blobs`` with this process and ``n - 1`` worker processes (matching is GIL-bound).
+
+    Largest files first, each process taking the next unclaimed file when it is done with one, so
+    the shares even out and this process scans while the workers start (a spawned interpreter
+    importing pyarrow takes about half a second).
+    """
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("spawn")
+    order = sorted(blobs, key=lambda b: -b.size)
+    claimed = ctx.Value("q", 0)
+    with ProcessPoolExecutor(max_workers=n - 1, mp_context=ctx, initializer=_start_worker,
+                             initargs=(claimed, order, hasher, idents, tokens, ranged)) as pool:
+        futures = [pool.submit(_worker_scan, root) for _ in range(n - 1)]
+        try:
+            parts = [_scan_claimed(root, claimed, order, _Matcher(hasher, idents, tokens), ranged)]
+        except BaseException:
+            with claimed.get_lock():
+                claimed.value = len(order)  # the workers stop after the file they are on
+            raise
+        parts += [f.result() for f in futures]
+    return parts
+
+
 def _blobs(root: str) -> list[_Blob]:
     """Every file under ``root``; on an object store every version of every object, noncurrent ones too."""
+    from governance.lake import local_path
+    from governance.storage import canonical, storage_for
+
     if "://" in root and not root.startswith("file://"):
         base = canonical(root).rstrip("/")
         out = []
@@ -665,10 +918,14 @@ def scan_lake(root: str, *, hasher: Hasher, idents: list[dict[str, Any]], tokens
     ranged reads of their footer and of the column chunks that can hold an identifier, every other
     object in full (``ranged=False`` reads every Parquet object in full too: the benchmark's
     baseline). Large local lakes are scanned by ``workers`` processes (default: the CPU count,
-    at most 4), each taking a share of the files by size; objects by ``workers`` concurrent requests.
+    at most 4; :func:`_scan_in_processes`), this one included; objects by ``workers`` concurrent
+    requests.
 
     Touches: nothing (read only).
     """
+    from governance.lake import local_path
+    from governance.storage import canonical, storage_for
+
     remote = "://" in root and not root.startswith("file://")
     base = canonical(root).rstrip("/") if remote else str(Path(local_path(root)))
     blobs = _blobs(root)
@@ -680,21 +937,20 @@ def scan_lake(root: str, *, hasher: Hasher, idents: list[dict[str, Any]], tokens
         report.noncurrent_versions = sum(1 for b in blobs if b.version is not None and not b.version.is_latest)
     total = sum(b.size for b in blobs)
     if n > 1 and len(blobs) > 1 and (remote or total >= _PARALLEL_MIN_BYTES):
-        import multiprocessing as mp
-        from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+        from concurrent.futures import ThreadPoolExecutor
 
-        # Local files: processes (matching is GIL-bound). Objects: bounded concurrent requests in
-        # threads, one share each, so a slow store is read with ``n`` requests in flight.
-        shares: list[list[_Blob]] = [[] for _ in range(n)]
-        loads = [0] * n
-        for b in sorted(blobs, key=lambda q: -q.size):
-            i = loads.index(min(loads))
-            shares[i].append(b)
-            loads[i] += b.size
-        pool: Executor = (ThreadPoolExecutor(max_workers=n) if remote and total < _PARALLEL_MIN_BYTES
-                          else ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn")))
-        with pool:
-            parts = list(pool.map(_scan_batch, [base] * n, shares, [hasher] * n, [idents] * n, [tokens] * n, [ranged] * n))
+        if remote and total < _PARALLEL_MIN_BYTES:
+            # bounded concurrent requests in threads, one share each, so a slow store is read with ``n`` requests in flight
+            shares: list[list[_Blob]] = [[] for _ in range(n)]
+            loads = [0] * n
+            for b in sorted(blobs, key=lambda q: -q.size):
+                i = loads.index(min(loads))
+                shares[i].append(b)
+                loads[i] += b.size
+            with ThreadPoolExecutor(max_workers=n) as pool:
+                parts = list(pool.map(_scan_batch, [base] * n, shares, [hasher] * n, [idents] * n, [tokens] * n, [ranged] * n))
+        else:
+            parts = _scan_in_processes(base, blobs, n, hasher, idents, tokens, ranged)
         for part in parts:
             report.files += part.files
             report.bytes += part.bytes

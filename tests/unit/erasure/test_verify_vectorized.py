@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from retention.erasure.identifiers import Hasher, parse_subject
 from retention.erasure.verify import scan_lake
@@ -101,3 +102,148 @@ def test_values_checked_counts_every_value_of_the_columns_read(tmp_path: Path) -
                    store_schema=False)
     report = scan_lake(str(tmp_path), hasher=H, idents=_ids("EMAIL_ADDRESS=jane.doe@x.test"), tokens=set(), workers=1)
     assert report.values_checked == 100 and report.clean
+
+
+def _slow_path(monkeypatch: Any) -> None:
+    """Every column chunk checked value by value, read as plain values (what the fast paths must agree with)."""
+    import retention.erasure.verify as v
+
+    monkeypatch.setattr(v, "_could_hold", lambda col, leaf, m: True)
+    monkeypatch.setattr(v, "_dictionary_columns", lambda pf, names: {})
+
+
+def _mixed_lake(root: Path) -> None:
+    n = 2000
+    low = ["a@b.test", "call 415 555 0100", "", "ok"]
+    subject = [" JANE.DOE@X.test ", "café receipt: Jane.Doe@x.test", "ssn 321-54-9876", "(415) 555-0199"]
+    for i, s in enumerate(subject):
+        # dictionary-encoded (few distinct values), plain-encoded (every value distinct), free text, non-ASCII
+        pq.write_table(pa.table({"d": [low[j % 4] if j != 1500 else s for j in range(n)],
+                                 "p": [f"row {j} of {i}" if j != 700 else s for j in range(n)],
+                                 "e": ["", s, ""] + [""] * (n - 3), "clean": [low[j % 4] for j in range(n)],
+                                 "n": pa.array(range(n), pa.int64())}),
+                       root / f"s{i}.parquet", write_statistics=False, use_dictionary=["d", "clean"])
+
+
+@pytest.fixture(params=["decoded ahead in a thread", "decoded in line"])
+def ahead(request: Any, monkeypatch: Any) -> None:
+    import retention.erasure.verify as v
+
+    monkeypatch.setattr(v, "_AHEAD_MIN_BYTES", 0 if request.param == "decoded ahead in a thread" else 1 << 62)
+
+
+def test_fast_paths_find_what_the_value_by_value_check_finds(tmp_path: Path, monkeypatch: Any, ahead: None) -> None:
+    _mixed_lake(tmp_path)
+    ids = _ids("EMAIL_ADDRESS=jane.doe@x.test", "US_SSN=321-54-9876", "PHONE_NUMBER=(415) 555-0199")
+    fast = _found(tmp_path, ids)
+    assert {(f, w) for f, w, _ in fast} == {(f"s{i}.parquet", f"column {c}") for i in range(4) for c in "dpe"}
+    _slow_path(monkeypatch)
+    assert _found(tmp_path, ids) == fast
+
+
+def test_a_low_cardinality_column_is_read_as_a_dictionary_and_checked_on_the_values_rows_use(tmp_path: Path,
+                                                                                            monkeypatch: Any) -> None:
+    import retention.erasure.verify as v
+
+    _mixed_lake(tmp_path)
+    pf = pq.ParquetFile(tmp_path / "s0.parquet")
+    assert set(v._dictionary_columns(pf, ["d", "p", "e", "clean"])) == {"d", "clean"}
+    ids = _ids("EMAIL_ADDRESS=jane.doe@x.test")
+    fast = _found(tmp_path, ids)
+    assert ("s0.parquet", "column d", "EMAIL_ADDRESS") in fast
+    _slow_path(monkeypatch)
+    assert _found(tmp_path, ids) == fast
+
+
+@pytest.mark.parametrize("stored_as", ["plain Arrow schema", "dictionary in the Arrow schema"])
+def test_a_value_in_a_dictionary_page_that_no_row_uses_is_found_there(tmp_path: Path, stored_as: str) -> None:
+    import retention.erasure.verify as v
+
+    # what a filtered copy of a dictionary column leaves when its dictionary is not re-encoded
+    unused = pa.DictionaryArray.from_arrays(pa.array([0, 2] * 1000, pa.int32()), pa.array(["a@b.test", "jane.doe@x.test", "c@d.test"]))
+    pq.write_table(pa.table({"u": unused}), tmp_path / "u.parquet", store_schema=stored_as != "plain Arrow schema",
+                   write_statistics=False)
+    # read as a dictionary by choice (few distinct values), or because the file's Arrow schema says so
+    chosen = set(v._dictionary_columns(pq.ParquetFile(tmp_path / "u.parquet"), ["u"]))
+    assert chosen == ({"u"} if stored_as == "plain Arrow schema" else set())
+    assert _found(tmp_path, _ids("EMAIL_ADDRESS=jane.doe@x.test")) == {
+        ("u.parquet", f"column u ({v.UNUSED_ENTRY})", "EMAIL_ADDRESS")}
+    assert _found(tmp_path, _ids("EMAIL_ADDRESS=someone.else@x.test")) == set()
+
+
+def test_integer_columns_are_skipped_for_an_email_only_subject_and_read_for_a_phone(tmp_path: Path) -> None:
+    pq.write_table(pa.table({"n": pa.array([4155550199, 7], pa.int64())}), tmp_path / "a.parquet", write_statistics=False)
+    assert _found(tmp_path, _ids("EMAIL_ADDRESS=jane.doe@x.test")) == set()
+    assert _found(tmp_path, _ids("EMAIL_ADDRESS=jane.doe@x.test", "PHONE_NUMBER=(415) 555-0199")) == {
+        ("a.parquet", "column n", "PHONE_NUMBER")}
+
+
+def test_may_hold_keeps_every_value_that_could_hold_an_identifier() -> None:
+    import random
+
+    import retention.erasure.verify as v
+
+    m = v._Matcher(H, _ids("EMAIL_ADDRESS=jane.doe@x.test", "PHONE_NUMBER=(415) 555-0199"), set())
+    parts = ["", "@", "1", "12", "x", " ", "é", "٣", "{", "[", "l", "-"]
+    rng = random.Random(7)
+    for _ in range(200):
+        values = ["".join(rng.choice(parts) for _ in range(rng.randrange(0, 9))) if rng.random() > 0.1 else None
+                  for _ in range(rng.randrange(1, 40))]
+        arr = pa.array(values, type=rng.choice([pa.string(), pa.large_string()]))
+        start = rng.randrange(len(values))
+        arr, values = arr.slice(start), values[start:]
+        kept = v._may_hold(arr, "c", m)
+        kept_set = set() if kept is None else set(kept.to_pylist())
+        for s in values:
+            if s and ("@" in s or s[0] in "{[l" or sum(c.isdigit() or ord(c) > 127 for c in s) >= 7):
+                assert s in kept_set, s
+
+
+def test_a_row_group_that_does_not_decode_counts_nothing_as_when_it_was_read_whole(tmp_path: Path, ahead: None) -> None:
+    n = 1000
+    a = [f"row {i}" for i in range(2 * n)]
+    a[n + 5] = "jane.doe@x.test"  # in the second row group, in a column that decodes
+    pq.write_table(pa.table({"a": a, "b": [f"free text {i} " * 3 for i in range(2 * n)]}), tmp_path / "c.parquet",
+                   row_group_size=n, compression="snappy", use_dictionary=False, write_statistics=False)
+    ids = _ids("EMAIL_ADDRESS=jane.doe@x.test")
+    assert ("c.parquet", "column a", "EMAIL_ADDRESS") in _found(tmp_path, ids)
+    chunk = pq.ParquetFile(tmp_path / "c.parquet").metadata.row_group(1).column(1)
+    raw = bytearray((tmp_path / "c.parquet").read_bytes())
+    mid = chunk.data_page_offset + chunk.total_compressed_size // 2
+    raw[mid:mid + 64] = bytes(range(64))  # column b of that row group no longer decompresses
+    (tmp_path / "c.parquet").write_bytes(bytes(raw))
+    found = _found(tmp_path, ids)
+    assert ("c.parquet", "unreadable parquet (OSError at error.pxi:92)", "?") in found
+    assert ("c.parquet", "column a", "EMAIL_ADDRESS") not in found  # its raw bytes are searched instead
+
+
+def test_phone_numbers_in_free_text_are_found_and_one_digit_off_is_not(tmp_path: Path, monkeypatch: Any, ahead: None) -> None:
+    texts = [f"ticket {i}: customer 12345{i:02d} called from 415 555 01{i:02d}" for i in range(99)]
+    pq.write_table(pa.table({"memo": texts + ["Call me at +1 (415) 555-0199, after 6"]}), tmp_path / "a.parquet",
+                   write_statistics=False)
+    pq.write_table(pa.table({"memo": texts + ["Call me at +1 (415) 555-0198, after 6"]}), tmp_path / "b.parquet",
+                   write_statistics=False)
+    pq.write_table(pa.table({"memo": texts + ["Appelez le 415\u00a0555\u00a00199 ☎"]}), tmp_path / "c.parquet", write_statistics=False)
+    ids = _ids("PHONE_NUMBER=(415) 555-0199")
+    fast = _found(tmp_path, ids)
+    assert fast == {("a.parquet", "column memo", "PHONE_NUMBER"), ("c.parquet", "column memo", "PHONE_NUMBER")}
+    _slow_path(monkeypatch)
+    assert _found(tmp_path, ids) == fast
+
+
+def test_phone_candidates_of_ascii_text_include_every_candidate_of_the_per_value_check() -> None:
+    import random
+
+    import retention.erasure.verify as v
+    from retention.erasure.identifiers import candidates, shapes_by_kind
+
+    shape = shapes_by_kind([{"key": "PHONE_NUMBER", "kind": "phone", "entity": True}])["phone"]
+    rng = random.Random(11)
+    for _ in range(500):
+        texts = ["".join(rng.choice("0123456789 ()-.+\t\x0b\x1cxa\x00") for _ in range(rng.randrange(0, 40))) for _ in range(20)]
+        arr = pa.array(texts, type=rng.choice([pa.string(), pa.large_string()]))
+        start = rng.randrange(len(texts))
+        arr, texts = arr.slice(start), texts[start:]
+        assert v._digits(arr).to_pylist() == ["".join(c for c in t if c.isdigit()) for t in texts]
+        expected = set().union(*(candidates(t, "phone", shape) for t in texts))
+        assert expected <= set(v._phone_candidates(arr, shape).to_pylist())
