@@ -222,25 +222,17 @@ def _compact_dictionaries(table: Any) -> Any:
     changed = False
     columns = []
     for field, col in zip(table.schema, table.columns):
-        if pa.types.is_dictionary(field.type):
-            col = col.cast(field.type.value_type).cast(field.type)  # re-encoded from the values alone
-            changed = True
-        elif _holds_dictionary(field.type):
-            col = col.cast(_decoded(field.type))
+        plain = _decoded(field.type)
+        if plain != field.type:
+            col = col.cast(plain)
+            if pa.types.is_dictionary(field.type):
+                col = col.cast(field.type)  # re-encoded from the values alone
             changed = True
         columns.append(col)
     if not changed:
         return table
     return pa.Table.from_arrays(columns, schema=pa.schema([pa.field(f.name, c.type, f.nullable, f.metadata)
                                                           for f, c in zip(table.schema, columns)], table.schema.metadata))
-
-
-def _holds_dictionary(t: Any) -> bool:
-    import pyarrow as pa
-
-    if pa.types.is_dictionary(t):
-        return True
-    return any(_holds_dictionary(t.field(i).type) for i in range(t.num_fields)) if pa.types.is_nested(t) else False
 
 
 def _decoded(t: Any) -> Any:
@@ -253,10 +245,11 @@ def _decoded(t: Any) -> Any:
         return pa.struct([pa.field(f.name, _decoded(f.type), f.nullable, f.metadata) for f in t])
     if pa.types.is_map(t):
         return pa.map_(_decoded(t.key_type), _decoded(t.item_type), t.keys_sorted)
-    if pa.types.is_large_list(t):
-        return pa.large_list(pa.field(t.value_field.name, _decoded(t.value_type), t.value_field.nullable))
-    if pa.types.is_list(t):
-        return pa.list_(pa.field(t.value_field.name, _decoded(t.value_type), t.value_field.nullable))
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        item = pa.field(t.value_field.name, _decoded(t.value_type), t.value_field.nullable)
+        if pa.types.is_fixed_size_list(t):
+            return pa.list_(item, t.list_size)
+        return pa.large_list(item) if pa.types.is_large_list(t) else pa.list_(item)
     return t
 
 

@@ -218,11 +218,11 @@ def _scan_parquet(source: Any, m: _Matcher, rel: str, out: list[Finding], *, ran
     whole = any("." in n for n in names) or len(set(names)) < len(names)
     parts = [columns] if whole else [[n] for n in names]
     as_dict = _dictionary_columns(pf, names)
-    reader = pq.ParquetFile(source, metadata=meta, read_dictionary=list(as_dict)) if as_dict else pf
+    reader = pq.ParquetFile(source, metadata=meta, read_dictionary=as_dict) if as_dict else pf
 
     def read(rg: int, part: list[str] | None) -> Any:
         table = reader.read_row_group(rg, columns=part, use_threads=whole)
-        for name in as_dict.keys() & set(table.column_names):
+        for name in set(as_dict) & set(table.column_names):
             table.column(name).validate(full=True)  # a corrupt chunk read as a dictionary may index past it
         if table.num_rows != meta.row_group(rg).num_rows:
             raise ValueError("a column's length is not its row group's")
@@ -237,12 +237,12 @@ def _scan_parquet(source: Any, m: _Matcher, rel: str, out: list[Finding], *, ran
             found: list[Finding] = []
             try:
                 for table in decoded:
-                    _check_columns(table.result(), m, rel, found, as_dict)
+                    _check_columns(table.result(), m, rel, found)
             except Exception:
                 if all(table.exception() is None for table in decoded):
                     out += found
                     raise  # a check failed, after the row group decoded
-                _check_columns(pf.read_row_group(rg, columns=columns), m, rel, out, {})
+                _check_columns(pf.read_row_group(rg, columns=columns), m, rel, out)
             else:
                 out += found
     finally:
@@ -260,7 +260,7 @@ def _done(fn: Callable[..., Any], *args: Any) -> Future[Any]:
     return f
 
 
-def _check_columns(table: Any, m: _Matcher, rel: str, out: list[Finding], as_dict: dict[str, Any]) -> None:
+def _check_columns(table: Any, m: _Matcher, rel: str, out: list[Finding]) -> None:
     """Check each column of a decoded (part of a) row group."""
     import pyarrow as pa
 
@@ -277,7 +277,7 @@ def _check_columns(table: Any, m: _Matcher, rel: str, out: list[Finding], as_dic
             # read as a dictionary here, or stored as one (its file's Arrow schema says so)
             _dictionary_findings(col, name, m, rel, out)
         elif _could_hold(col, name, m):
-            _column_findings(col.cast(as_dict[name]) if name in as_dict else col, name, m, rel, out)
+            _column_findings(col, name, m, rel, out)
 
 
 #: Where a value is that sits in a chunk's dictionary page but in none of its rows.
@@ -308,22 +308,22 @@ def _dictionary_findings(col: Any, name: str, m: _Matcher, rel: str, out: list[F
                 out += [Finding(f.file, f"{f.where} ({UNUSED_ENTRY})", f.key) for f in found]
 
 
-def _dictionary_columns(pf: Any, names: list[str]) -> dict[str, Any]:
-    """Top-level string columns to read as Arrow dictionaries, with their plain types.
+def _dictionary_columns(pf: Any, names: list[str]) -> list[str]:
+    """Top-level string columns to read as Arrow dictionaries.
 
     A dictionary-encoded Parquet chunk read as a dictionary gives its distinct values without a
     string per row. Chosen from the footer: every chunk of the column has a dictionary page and is
     at most 4 bytes a row uncompressed, dictionary included (mostly indices: few distinct values).
-    A wrong guess costs time, never a value: :func:`_could_hold` checks the values the rows use.
+    A wrong guess costs time, never a value: :func:`_dictionary_findings` checks every entry.
     """
     import pyarrow as pa
 
     meta = pf.metadata
     if meta.num_row_groups == 0:
-        return {}
+        return []
     schema = pf.schema_arrow
     index = {pf.schema.column(i).path: i for i in range(meta.num_columns)}
-    out = {}
+    out = []
     for name in names:
         i = schema.get_field_index(name)
         t = schema.field(i).type if i >= 0 else None
@@ -331,7 +331,7 @@ def _dictionary_columns(pf: Any, names: list[str]) -> dict[str, Any]:
             continue
         chunks = [meta.row_group(rg).column(index[name]) for rg in range(meta.num_row_groups)]
         if all(c.has_dictionary_page and c.total_uncompressed_size <= 4 * c.num_values for c in chunks):
-            out[name] = t
+            out.append(name)
     return out
 
 
@@ -363,7 +363,7 @@ def _could_hold(col: Any, leaf: str, m: _Matcher) -> bool:
 
     Integers are checked as their decimal text (as the per-value check reads them), and only for
     a phone or compact identifier or one keyed by this column's name; strings with
-    :func:`_strings_could_hold`, a dictionary of strings on the entries its rows use; floats,
+    :func:`_strings_could_hold` (a dictionary of strings goes to :func:`_dictionary_findings`); floats,
     booleans and temporal values only where an identifier is keyed by this column's name; any other
     type (binary, decimal) value by value.
     """
@@ -372,11 +372,6 @@ def _could_hold(col: Any, leaf: str, m: _Matcher) -> bool:
 
     t = col.type
     if pa.types.is_dictionary(t):
-        if pa.types.is_string(t.value_type) or pa.types.is_large_string(t.value_type):
-            # the dictionary entries some row uses (an unused entry is no value of the column)
-            return any(_strings_could_hold(c.dictionary.take(pc.unique(c.indices).drop_null()), leaf, m,
-                                           rows=len(c) - c.null_count)
-                       for c in (col.chunks if isinstance(col, pa.ChunkedArray) else [col]))
         col = col.cast(t.value_type)
         t = t.value_type
     keyed = leaf.lower() in m.by_column
