@@ -23,7 +23,7 @@ import json
 import os
 import re
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -818,26 +818,27 @@ def _scan_file(b: _Blob, m: _Matcher, report: ScanReport, *, ranged: bool = True
 def _scan_batch(root: str, blobs: list[_Blob], hasher: Hasher, idents: list[dict[str, Any]], tokens: set[str],
                 ranged: bool = True) -> ScanReport:
     """Worker: scan some files (a separate process, or a thread for object-store reads)."""
+    return _scan_files(root, blobs, _Matcher(hasher, idents, tokens), ranged)
+
+
+def _scan_files(root: str, blobs: Iterable[_Blob], m: _Matcher, ranged: bool) -> ScanReport:
+    """Scan these files with one matcher; the report counts the values it checked."""
     report = ScanReport(root=root)
-    m = _Matcher(hasher, idents, tokens)
     for b in blobs:
         _scan_file(b, m, report, ranged=ranged)
     report.values_checked = m.checked
     return report
 
 
-def _scan_claimed(root: str, claimed: Any, blobs: list[_Blob], m: _Matcher, ranged: bool) -> ScanReport:
-    """Scan file after file of ``blobs``, each the next one no process has claimed (``claimed``: a shared counter)."""
-    report = ScanReport(root=root)
+def _claimed(claimed: Any, blobs: list[_Blob]) -> Iterator[_Blob]:
+    """File after file of ``blobs``, each the next one no process has claimed (``claimed``: a shared counter)."""
     while True:
         with claimed.get_lock():
             i = claimed.value
             claimed.value = i + 1
         if i >= len(blobs):
-            break
-        _scan_file(blobs[i], m, report, ranged=ranged)
-    report.values_checked = m.checked
-    return report
+            return
+        yield blobs[i]
 
 
 #: A worker process's share of a parallel scan (set by :func:`_start_worker`).
@@ -855,7 +856,7 @@ def _worker_scan(root: str) -> ScanReport:
     """Worker process: scan files until none is left unclaimed."""
     assert _worker is not None
     claimed, blobs, m, ranged = _worker
-    return _scan_claimed(root, claimed, blobs, m, ranged)
+    return _scan_files(root, _claimed(claimed, blobs), m, ranged)
 
 
 def _scan_in_processes(root: str, blobs: list[_Blob], n: int, hasher: Hasher, idents: list[dict[str, Any]],
@@ -876,7 +877,7 @@ def _scan_in_processes(root: str, blobs: list[_Blob], n: int, hasher: Hasher, id
                              initargs=(claimed, order, hasher, idents, tokens, ranged)) as pool:
         futures = [pool.submit(_worker_scan, root) for _ in range(n - 1)]
         try:
-            parts = [_scan_claimed(root, claimed, order, _Matcher(hasher, idents, tokens), ranged)]
+            parts = [_scan_files(root, _claimed(claimed, order), _Matcher(hasher, idents, tokens), ranged)]
         except BaseException:
             with claimed.get_lock():
                 claimed.value = len(order)  # the workers stop after the file they are on
