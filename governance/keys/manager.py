@@ -13,13 +13,16 @@ import os
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from governance.config import Settings
 from governance.errors import KeyFileError, KeyNotFoundError
 from governance.keys.base import KeyProvider, Role, WrapKek, wrapped_version
 from governance.keys.store import KeyRow, KeyTables, SubjectKeyRow, now_iso
 from governance.protection.codec import check_domain
+
+if TYPE_CHECKING:
+    from governance.protection.transforms import SubjectKeying
 
 DomainKind = Literal["tok", "hsh"]
 _BITS: dict[str, int] = {"tok": 512, "hsh": 256}
@@ -210,25 +213,50 @@ class KeyManager:
         return {k: self._plain[k] for k in set(key_ids) if k in self._plain}
 
     # -- subject keys ---------------------------------------------------------------------
-    def new_subject_keys(self, subjects: Sequence[str]) -> dict[str, tuple[str, bytes]]:
-        """A new key per distinct subject, wrapped under the subject KEK and stored (protector).
+    def new_subject_keying(self, subjects: Sequence[str]) -> "SubjectKeying":
+        """Fresh keys for the given subject identities, wrapped and stored (protector).
 
-        Keys are generated here and wrapped by the provider in batches; the protector never
-        unwraps an existing subject key. Returns subject value -> (key id, key).
+        Returns the keying that derives them (``keying.key_of(subject)`` -> key id, key); for a
+        table's worth of subjects use :meth:`store_subject_keys` with identities streamed in chunks.
         """
-        distinct = sorted(set(subjects))
-        if not distinct:
-            return {}
-        keys = [os.urandom(32) for _ in distinct]
-        refs = self.provider.subject_refs(distinct)
-        wrapped = self.provider.wrap("subject", keys)
-        ids = ["s" + uuid.uuid4().hex[:19] for _ in distinct]
-        ts = now_iso()
-        self.tables.add_subject_keys([
-            SubjectKeyRow(key_id=i, subject_ref=r, wrapped=w, kek_version=wrapped_version(w), created_at=ts)
-            for i, r, w in zip(ids, refs, wrapped, strict=True)
-        ])
-        return {s: (i, k) for s, i, k in zip(distinct, ids, keys, strict=True)}
+        from governance.protection.transforms import SubjectKeying
+
+        keying = SubjectKeying(secret=os.urandom(32))
+        self.store_subject_keys(keying.secret, [sorted(set(subjects))])
+        return keying
+
+    def store_subject_keys(self, secret: bytes, chunks: Iterable[Sequence[str]]) -> int:
+        """Wrap and store the key of every subject identity in ``chunks``, derived under ``secret`` (protector).
+
+        Each chunk's keys are derived (:func:`~governance.protection.transforms.subject_key`), their
+        references computed and the keys wrapped by the provider, one chunk at a time, and all of them
+        are appended to ``_lakewarden/subject_keys`` in one commit, so memory is bounded by the chunk,
+        not by the number of subjects. The protector never unwraps an existing subject key.
+
+        Returns:
+            The number of identities stored (each chunk's identities must be distinct from all others).
+        """
+        from governance.protection.transforms import subject_key
+
+        count = 0
+
+        def rows() -> Iterable[list[SubjectKeyRow]]:
+            nonlocal count
+            for chunk in chunks:
+                if not chunk:
+                    continue
+                ids, keys = zip(*(subject_key(secret, s) for s in chunk), strict=True)
+                refs = self.provider.subject_refs(chunk)
+                wrapped = self.provider.wrap("subject", list(keys))
+                ts = now_iso()
+                count += len(chunk)
+                yield [
+                    SubjectKeyRow(key_id=i, subject_ref=r, wrapped=w, kek_version=wrapped_version(w), created_at=ts)
+                    for i, r, w in zip(ids, refs, wrapped, strict=True)
+                ]
+
+        self.tables.add_subject_key_batches(rows())
+        return count
 
     def subject_keys(self, key_ids: Iterable[str]) -> dict[str, bytes]:
         """Unwrap subject keys (revealer). Destroyed keys are absent from the result."""

@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -142,6 +143,40 @@ class KeyTables:
         if rows:
             with _lock(self.subject_keys_path):
                 self._write(self.subject_keys_path, SUBJECT_SCHEMA, [r.__dict__ for r in rows], "append")
+
+    def add_subject_key_batches(self, batches: Iterable[list[SubjectKeyRow]]) -> None:
+        """Append every batch of rows in one commit, streaming (one batch in memory at a time).
+
+        Nothing is committed if producing a batch fails; that error is raised as it was.
+        """
+        from deltalake import write_deltalake
+
+        failure: list[BaseException] = []
+        batches = iter(batches)
+        head = next((b for b in batches if b), None)  # nothing to store: no commit
+        if head is None:
+            return
+
+        def _arrow() -> Iterator[pa.RecordBatch]:
+            try:
+                yield pa.RecordBatch.from_pylist([r.__dict__ for r in head], schema=SUBJECT_SCHEMA)
+                for rows in batches:
+                    if rows:
+                        yield pa.RecordBatch.from_pylist([r.__dict__ for r in rows], schema=SUBJECT_SCHEMA)
+            except BaseException as exc:  # handed back to the caller below, not to the Rust writer
+                failure.append(exc)
+                raise
+
+        with _lock(self.subject_keys_path):
+            try:
+                write_deltalake(self.subject_keys_path, pa.RecordBatchReader.from_batches(SUBJECT_SCHEMA, _arrow()),
+                                mode="append")
+            except Exception as exc:  # noqa: BLE001 - delta-rs errors
+                if failure:
+                    raise failure[0] from None
+                raise KeyProviderError(
+                    f"key table {self.subject_keys_path} could not be written: {str(exc).splitlines()[0][:200]}"
+                ) from None
 
     def replace_subject_keys(self, rows: list[SubjectKeyRow]) -> None:
         with _lock(self.subject_keys_path):

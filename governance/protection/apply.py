@@ -12,11 +12,11 @@ Touches: the protected table; ``_lakewarden/keys`` and ``_lakewarden/subject_key
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from governance.errors import InputError, PolicyError
 from governance.keys.manager import KeyManager
-from governance.protection.codec import PROTECTED_RE, type_code
+from governance.protection.codec import type_code
 from governance.protection.plan import ColumnPlan, ProtectPlan
 from governance.protection.spans import SpanDetector, SpanTransform
 from governance.protection.spark import as_text, udf1, udf2
@@ -24,7 +24,7 @@ from governance.protection.transforms import (
     EncryptTransform,
     HashTransform,
     MaskTransform,
-    Revealer,
+    SubjectKeying,
     SubjectTransform,
     TokenTransform,
 )
@@ -32,10 +32,12 @@ from governance.protection.fanout import workers_for
 from governance.safe_write import Expectation, WriteResult, safe_write
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from pyspark.sql import DataFrame, SparkSession
 
 #: Transforms cheap to ship to worker processes (a few keys each); see governance.protection.fanout.
-_FANNED = (TokenTransform, HashTransform, EncryptTransform, MaskTransform)
+_FANNED = (TokenTransform, HashTransform, EncryptTransform, MaskTransform, SubjectTransform)
 
 
 @dataclass
@@ -59,12 +61,25 @@ class ProtectResult:
     appended_after_rows: int = 0
 
 
-def _subject_identities(spark: "SparkSession", df: "DataFrame", plan: ProtectPlan, cols: list[ColumnPlan], km: KeyManager) -> dict[str, str]:
-    """Distinct subject values of the rows still to protect -> the subject's plaintext identity.
+#: Subject identities wrapped and stored per chunk (one provider batch sequence, bounded memory).
+_KEY_CHUNK = 20_000
 
-    A subject column that is already tokenized is detokenized on the driver (the protector holds
-    its domain's token key), so a subject keeps the same reference before and after tokenizing.
+
+def _subject_keying(spark: "SparkSession", df: "DataFrame", plan: ProtectPlan, cols: list[ColumnPlan],
+                    km: KeyManager) -> tuple[SubjectKeying, int]:
+    """A fresh keying secret for the rows of ``df`` still to protect, with every subject's key stored.
+
+    The distinct subject identities are streamed from the engine in chunks; each chunk's keys are
+    derived, wrapped and appended to ``_lakewarden/subject_keys`` (one commit), so neither the driver
+    nor the UDF holds a key per subject. A subject column that is already tokenized is detokenized
+    (the protector holds its domain's token key), so a subject keeps the same reference before and
+    after tokenizing.
+
+    Returns:
+        (the keying to encrypt with, the number of subjects keyed).
     """
+    import os
+
     from pyspark.sql import functions as F
 
     assert plan.subject_column is not None
@@ -83,21 +98,31 @@ def _subject_identities(spark: "SparkSession", df: "DataFrame", plan: ProtectPla
             f"(column {plan.subject_column!r} is NULL); fix or exclude them first"
         )
     subj_type = dict((f.name, f.dataType.simpleString()) for f in df.schema.fields)[plan.subject_column]
-    values = [r[0] for r in todo_df.select(as_text(plan.subject_column, subj_type).alias("s")).distinct().collect()]
-    ident = {v: v for v in values}
-    toks = [v for v in values if PROTECTED_RE.match(v) and v.startswith("lw1:tok:")]
-    if toks:
-        refs = set()
-        for t in toks:
-            refs.add(t.split(":", 4)[2])
-        keys = km.domain_keys([("tok", r.rsplit(".", 1)[0], int(r.rsplit(".", 1)[1])) for r in refs])
-        rv = Revealer({f"{d}.{v}": k for (_, d, v), k in keys.items()}, {}, {})
-        for t in toks:
-            plain = rv.reveal_one(t)
-            if plain is None:
-                raise InputError(f"table {plan.table}: a tokenized subject value cannot be detokenized")
-            ident[t] = plain
-    return ident
+    texts = todo_df.select(as_text(plan.subject_column, subj_type).alias("s")).distinct()
+    refs = [str(r[0]) for r in texts.where(F.col("s").startswith("lw1:tok:"))
+            .select(F.split(F.col("s"), ":").getItem(2).alias("r")).distinct().collect()]
+    token_keys: dict[str, bytes] = {}
+    if refs:
+        parsed: list[tuple[Literal["tok", "hsh"], str, int]] = [
+            ("tok", r.rsplit(".", 1)[0], int(r.rsplit(".", 1)[1])) for r in refs if r.rsplit(".", 1)[-1].isdigit()]
+        token_keys = {f"{d}.{v}": k for (_, d, v), k in km.domain_keys(parsed).items()}
+    keying = SubjectKeying(secret=os.urandom(32), token_keys=token_keys)
+    identities = texts.select(udf1(keying)(F.col("s")).alias("i")).distinct() if refs else texts.select(F.col("s").alias("i"))
+
+    def chunks() -> "Iterator[list[str]]":
+        chunk: list[str] = []
+        for row in identities.toLocalIterator():
+            if row[0] is None:
+                raise InputError(f"table {plan.table}: a tokenized subject value in column {plan.subject_column!r} "
+                                 "cannot be detokenized with the protector's token keys")
+            chunk.append(row[0])
+            if len(chunk) >= _KEY_CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    return keying, km.store_subject_keys(keying.secret, chunks())
 
 
 def check_span_detector(plan: ProtectPlan, detector: SpanDetector | None) -> None:
@@ -154,13 +179,10 @@ def apply_plan(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, *, desc
             domain_refs.add(("tok", c.domain, km.ensure_domain_key(c.domain, "tok")))
     unwrapped = km.domain_keys(domain_refs)  # type: ignore[arg-type]
     per_subject = [c for c in work if c.action == "encrypt_per_subject"]
-    subject_keys: dict[str, tuple[str, bytes]] = {}
+    keying: SubjectKeying | None = None
     subjects = 0
     if per_subject:
-        ident = _subject_identities(spark, df, plan, per_subject, km)
-        by_identity = km.new_subject_keys(sorted(set(ident.values())))
-        subject_keys = {v: by_identity[i] for v, i in ident.items()}
-        subjects = len(by_identity)
+        keying, subjects = _subject_keying(spark, df, plan, per_subject, km)
     for c in work:
         if c.action == "drop":
             keys[c.column] = "-"
@@ -179,7 +201,8 @@ def apply_plan(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, *, desc
             transforms[c.column] = EncryptTransform(key_id, key, code)
             keys[c.column] = f"enc:{c.domain}:{key_id}"
         elif c.action == "encrypt_per_subject":
-            transforms[c.column] = SubjectTransform(subject_keys, code)
+            assert keying is not None
+            transforms[c.column] = SubjectTransform(keying, code)
             keys[c.column] = f"sub:{subjects} subject key(s)"
         elif c.action == "mask":
             r = c.rule
@@ -226,8 +249,8 @@ def _protected(df: "DataFrame", plan: ProtectPlan, ordered: list[ColumnPlan], tr
                workers: int = 0) -> "DataFrame":
     """``df`` with every planned column protected (per-subject columns first, dropped columns gone).
 
-    Column-wise transforms (token, hash, encrypt, mask) are fanned out to ``workers`` processes;
-    span detection (Presidio) and per-subject encryption (its key map) stay in the engine's process.
+    Column-wise transforms (token, hash, encrypt, mask, per subject) are fanned out to ``workers``
+    processes; span detection (Presidio) stays in the engine's process.
     """
     from pyspark.sql import functions as F
 
@@ -244,7 +267,7 @@ def _protected(df: "DataFrame", plan: ProtectPlan, ordered: list[ColumnPlan], tr
         text = as_text(c.column, c.spark_type)
         if c.action == "encrypt_per_subject":
             assert subj_text is not None
-            out = out.withColumn(c.column, udf2(t)(text, subj_text))
+            out = out.withColumn(c.column, udf2(t, workers=workers)(text, subj_text))
         else:
             out = out.withColumn(c.column, udf1(t, workers=workers if isinstance(t, _FANNED) else 0)(text))
     return out.select(*[F.col(f"`{f.name}`") for f in df.schema.fields if f.name in out.columns])
@@ -309,10 +332,9 @@ def _catch_up(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, ordered:
         df = _read_files(spark, plan.table, new, spark.read.format("delta").option("versionAsOf", latest).load(plan.table).schema)
         per_subject = [c for c in ordered if c.action == "encrypt_per_subject"]
         if per_subject:
-            ident = _subject_identities(spark, df, plan, per_subject, km)
-            by_identity = km.new_subject_keys(sorted(set(ident.values())))
+            keying, _n = _subject_keying(spark, df, plan, per_subject, km)
             for c in per_subject:
-                transforms[c.column] = SubjectTransform({v: by_identity[i] for v, i in ident.items()}, type_code(c.spark_type))
+                transforms[c.column] = SubjectTransform(keying, type_code(c.spark_type))
         expect = expectation_of(df)
         res = _staged_rewrite(spark, _protected(df, plan, ordered, transforms, workers=workers), plan.table, read_version=latest,
                               replaced=new, expect=expect, partition_by=plan.partition_by or None,

@@ -68,9 +68,18 @@ def udf1(transform: _Apply, *, workers: int = 0) -> Callable[["Column"], "Column
     return _f  # type: ignore[no-any-return]
 
 
-def udf2(transform: Any) -> Callable[["Column", "Column"], "Column"]:
-    """A (value, subject) -> string Arrow UDF for per-subject encryption."""
+def udf2(transform: Any, *, workers: int = 0) -> Callable[["Column", "Column"], "Column"]:
+    """A (value, subject) -> string Arrow UDF for per-subject encryption (fanned out like :func:`udf1`)."""
     from pyspark.sql.functions import arrow_udf
+
+    if workers > 0:
+        from governance.protection.fanout import apply_arrays
+
+        @arrow_udf("string")  # type: ignore[call-overload,misc]
+        def _fanned(a: pa.Array, subj: pa.Array) -> pa.Array:
+            return apply_arrays(transform, [a, subj], workers=workers)
+
+        return _fanned  # type: ignore[no-any-return]
 
     @arrow_udf("string")  # type: ignore[call-overload,misc]
     def _f(a: pa.Array, subj: pa.Array) -> pa.Array:

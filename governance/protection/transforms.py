@@ -131,34 +131,82 @@ class EncryptTransform(_Secret):
         return out
 
 
+def subject_key(secret: bytes, identity: str) -> tuple[str, bytes]:
+    """The key id and AES-256-GCM key of one data subject under one protect pass's keying secret.
+
+    Both are HMAC-SHA256 of the subject's identity under ``secret`` (32 random bytes drawn per
+    pass, never stored): equal identities get one key within a pass, so no map from subject to key
+    is held, and once the pass forgets ``secret`` each key exists only wrapped in
+    ``_lakewarden/subject_keys``, so destroying its row shreds it alone.
+    """
+    ident = identity.encode()
+    key = hmac.new(secret, b"lw1:subject-key:" + ident, hashlib.sha256).digest()
+    key_id = "s" + hmac.new(secret, b"lw1:subject-id:" + ident, hashlib.sha256).hexdigest()[:19]
+    return key_id, key
+
+
+@dataclass(repr=False)
+class SubjectKeying(_Secret):
+    """One protect pass's subject keys, derived on demand (see :func:`subject_key`).
+
+    Args:
+        secret: The pass's keying secret (32 bytes; in memory for the job only).
+        token_keys: ``<domain>.<version>`` -> AES-SIV key, to detokenize subject values that are
+            already tokenized, so a subject keeps one identity before and after tokenizing.
+    """
+
+    secret: bytes
+    token_keys: Mapping[str, bytes] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._reveal = Revealer(dict(self.token_keys), {}, {})
+
+    def identity(self, subject: str) -> str | None:
+        """The plaintext identity of a subject value (None: a token no key here can read)."""
+        if subject.startswith("lw1:tok:") and PROTECTED_RE.match(subject):
+            if subject.split(":", 3)[2] not in self.token_keys:
+                return None
+            return self._reveal.reveal_one(subject)
+        return subject
+
+    def apply(self, subjects: Sequence[str | None]) -> list[str | None]:
+        """The identity of each subject value (a UDF body: one batch)."""
+        return [None if s is None else self.identity(s) for s in subjects]
+
+    def key_of(self, identity: str) -> tuple[str, bytes]:
+        return subject_key(self.secret, identity)
+
+
 @dataclass(repr=False)
 class SubjectTransform(_Secret):
     """AES-GCM under each data subject's own key (crypto-shredding).
 
     Args:
-        keys: Subject value -> (subject key id, 32-byte key), for every subject in the data.
+        keying: Derives each subject's key (held: one secret, not a key per subject, so the
+            transform is the same size for ten subjects or ten million).
         code: Type code of the source column.
     """
 
-    keys: Mapping[str, tuple[str, bytes]]
+    keying: SubjectKeying
     code: str
-
-    def __post_init__(self) -> None:
-        self._cache: dict[str, tuple[AESGCM, bytes, str]] = {}
 
     def apply(self, values: Sequence[str | None], subjects: Sequence[str | None]) -> list[str | None]:
         out: list[str | None] = []
+        cache: dict[str, tuple[AESGCM, bytes, str]] = {}  # per batch: memory bounded by the batch
         for v, s in zip(values, subjects, strict=True):
             if v is None or PROTECTED_RE.match(v):
                 out.append(v)
                 continue
             if s is None:
                 raise ValueError("a row with a value to protect per subject has no subject (subject column is NULL)")
-            entry = self._cache.get(s)
+            entry = cache.get(s)
             if entry is None:
-                key_id, key = self.keys[s]
+                identity = self.keying.identity(s)
+                if identity is None:
+                    raise ValueError("a tokenized subject value cannot be detokenized with the keys of this job")
+                key_id, key = self.keying.key_of(identity)
                 entry = (AESGCM(key), enc_aad(key_id, self.code), format_value("sub", key_id, self.code, ""))
-                self._cache[s] = entry
+                cache[s] = entry
             gcm, aad, head = entry
             nonce = os.urandom(NONCE_BYTES)
             out.append(head + b64e(nonce + gcm.encrypt(nonce, v.encode(), aad)))

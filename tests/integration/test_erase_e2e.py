@@ -144,12 +144,12 @@ def build_lake(spark: Any, tmp: Path, monkeypatch: pytest.MonkeyPatch, *, with_k
         lake.tokens = [x for x in tok.apply([SUBJECT["email"]]) if x]
         _write(spark, crm, t["crm"])
         cids = [str(c) for c in people["customer_id"].head(10)] + [str(SUBJECT["customer_id"])]
-        keys = mgr.new_subject_keys(cids)
+        keying = mgr.new_subject_keying(cids)
         notes = [f"note for {c}" for c in cids[:-1]] + ["secret note of zebulon"]
-        enc = SubjectTransform(keys=keys, code="s").apply(notes, cids)
+        enc = SubjectTransform(keying, "s").apply(notes, cids)
         st = pd.DataFrame({"customer_id": pd.Series([int(c) for c in cids], dtype="int64"), "note": enc})
         _write(spark, st, t["statements"])
-        lake.sub_key_ids = [keys[str(SUBJECT["customer_id"])][0]]
+        lake.sub_key_ids = [keying.key_of(str(SUBJECT["customer_id"]))[0]]
         lake.backup = tmp / "backup-statements"
         shutil.copytree(t["statements"], lake.backup)  # a backup outside the lake: only crypto-shredding reaches it
     else:

@@ -26,10 +26,10 @@ def _lake(spark: Any, vault_lake: VaultLake, *, tokens: bool) -> dict[str, Any]:
     _write(spark, pd.concat([people, _subject_row()], ignore_index=True), vault_lake.path("customers"))
     mgr = KeyManager(vault_lake.bao.provider("protector"), key_tables(settings))
     cids = [str(c) for c in people["customer_id"].head(5)] + [str(SUBJECT["customer_id"])]
-    keys = mgr.new_subject_keys(cids)
-    notes = SubjectTransform(keys=keys, code="s").apply([f"n{c}" for c in cids[:-1]] + ["secret note of zebulon"], cids)
+    keying = mgr.new_subject_keying(cids)
+    notes = SubjectTransform(keying, "s").apply([f"n{c}" for c in cids[:-1]] + ["secret note of zebulon"], cids)
     _write(spark, pd.DataFrame({"customer_id": pd.Series([int(c) for c in cids], dtype="int64"), "note": notes}), vault_lake.path("statements"))
-    out = {"settings": settings, "subject_key": keys[str(SUBJECT["customer_id"])][0], "other_keys": [keys[c][0] for c in cids[:-1]]}
+    out = {"settings": settings, "subject_key": keying.key_of(str(SUBJECT["customer_id"]))[0], "other_keys": [keying.key_of(c)[0] for c in cids[:-1]]}
     if tokens:
         v = mgr.ensure_domain_key("pii", "tok")
         k = mgr.domain_keys([("tok", "pii", v)])[("tok", "pii", v)]

@@ -33,7 +33,8 @@ def test_rotate_rewrap_reencrypt_keep_every_value_readable(spark: Any, vault_lak
     path = vault_lake.path("customers")
     write_table(spark, path, customers(6), CUSTOMERS)
     want = _plain(spark, path)
-    assert vault_lake.cli("protect", path, "--policy", policy, "--apply")[0] == 0
+    rc, _, err = vault_lake.cli("protect", path, "--policy", policy, "--apply")
+    assert rc == 0, err
     rc, out, err = vault_lake.cli("keys", "rotate", "pii")
     assert rc == 0 and "token key now v2" in out, err
     monkeypatch.setenv("VAULT_TOKEN", vault_lake.bao.root_token)
@@ -74,7 +75,8 @@ def test_destroying_one_subject_key_shreds_it_in_every_version_and_spares_others
 ) -> None:
     path = vault_lake.path("customers")
     write_table(spark, path, customers(5), CUSTOMERS)
-    assert vault_lake.cli("protect", path, "--policy", policy, "--apply")[0] == 0  # version 1
+    rc, _, err = vault_lake.cli("protect", path, "--policy", policy, "--apply")
+    assert rc == 0, err  # version 1
     # a later row of the same subject whose id is already tokenized: protect detokenizes it to find the subject
     token = next(r["customer_id"] for r in spark.read.format("delta").load(path).collect() if str(r["amount"]) == "1.01")
     assert token.startswith("lw1:tok:")

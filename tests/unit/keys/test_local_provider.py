@@ -118,8 +118,10 @@ def test_domain_keys_are_created_once_and_rotated(tmp_path: Path) -> None:
 
 def test_destroy_subjects_removes_their_keys_from_every_file(tmp_path: Path) -> None:
     km = _manager(tmp_path)
-    first = km.new_subject_keys(["alice", "bob"])
-    second = km.new_subject_keys(["alice", "carol"])
+    k1 = km.new_subject_keying(["alice", "bob"])
+    first = {s: k1.key_of(s) for s in ("alice", "bob")}
+    k2 = km.new_subject_keying(["alice", "carol"])
+    second = {s: k2.key_of(s) for s in ("alice", "carol")}
     rows = km.tables.subject_rows()
     assert len(rows) == 4
     (ref,) = km.provider.subject_refs(["alice"])

@@ -82,3 +82,16 @@ def test_a_killed_worker_is_an_engine_error_and_the_next_batch_gets_a_new_one() 
             w.run(b"x", b"", b"")
     assert fanout.apply_arrays(t, [_values(5000)], workers=2).to_pylist() == t.apply(_values(5000).to_pylist())
     assert fanout.started() == 2
+
+
+def test_per_subject_encryption_fanned_out_uses_each_subjects_key_in_row_order() -> None:
+    from governance.protection.transforms import Revealer, SubjectKeying, SubjectTransform
+
+    keying = SubjectKeying(secret=os.urandom(32))
+    values = _values(10_001)
+    subjects = pa.array([f"c{i % 1234}" for i in range(len(values))], pa.string())
+    got = fanout.apply_arrays(SubjectTransform(keying, "s"), [values, subjects], workers=2).to_pylist()
+    assert len(got) == len(values)
+    keys = {keying.key_of(f"c{i}")[0]: keying.key_of(f"c{i}")[1] for i in range(1234)}
+    assert Revealer({}, {}, keys).apply(got) == values.to_pylist()  # randomized: compared through decryption
+    assert all(g is None or g.split(":")[2] == keying.key_of(s)[0] for g, s in zip(got, subjects.to_pylist(), strict=True))

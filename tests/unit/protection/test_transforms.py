@@ -16,6 +16,7 @@ from governance.protection.transforms import (
     MaskTransform,
     Reencryptor,
     Revealer,
+    SubjectKeying,
     SubjectTransform,
     TokenTransform,
     b64d,
@@ -71,15 +72,53 @@ def test_type_code_is_bound_to_ciphertext() -> None:
 
 
 def test_per_subject_values_become_unreadable_when_the_subject_key_is_gone() -> None:
-    keys = {"alice": ("sA", os.urandom(32)), "bob": ("sB", os.urandom(32))}
-    t = SubjectTransform(keys, "s")
+    keying = SubjectKeying(secret=os.urandom(32))
+    t = SubjectTransform(keying, "s")
     a, b = t.apply(["note a", "note b"], ["alice", "bob"])
-    assert a is not None and a.startswith("lw1:sub:sA:s:")
-    r = Revealer({}, {}, {"sB": keys["bob"][1]})
+    a_id, _ = keying.key_of("alice")
+    b_id, b_key = keying.key_of("bob")
+    assert a is not None and a.startswith(f"lw1:sub:{a_id}:s:") and a_id != b_id
+    r = Revealer({}, {}, {b_id: b_key})
     assert r.apply([a, b]) == [None, "note b"]
     assert r.counts.shredded == 1 and r.counts.revealed == 1
     with pytest.raises(ValueError, match="subject column is NULL"):
         t.apply(["x"], [None])
+
+
+def test_subject_keys_are_one_per_identity_within_a_pass_and_new_in_the_next() -> None:
+    first, second = SubjectKeying(secret=os.urandom(32)), SubjectKeying(secret=os.urandom(32))
+    assert first.key_of("alice") == first.key_of("alice")
+    assert first.key_of("alice") != first.key_of("bob")
+    assert first.key_of("alice")[0] != second.key_of("alice")[0] and first.key_of("alice")[1] != second.key_of("alice")[1]
+    ids = {first.key_of(str(i))[0] for i in range(20_000)}
+    assert len(ids) == 20_000 and all(len(i) == 20 and i.startswith("s") for i in ids)
+
+
+def test_a_tokenized_subject_gets_the_key_of_its_plaintext_identity() -> None:
+    tok = TokenTransform("pii", 3, K64, "s")
+    (token,) = tok.apply(["alice"])
+    assert token is not None
+    keying = SubjectKeying(secret=os.urandom(32), token_keys={"pii.3": K64})
+    assert keying.apply([token, "alice", None]) == ["alice", "alice", None]
+    enc_tok, enc_plain = SubjectTransform(keying, "s").apply(["n1", "n2"], [token, "alice"])
+    assert enc_tok is not None and enc_plain is not None
+    assert enc_tok.split(":")[2] == enc_plain.split(":")[2] == keying.key_of("alice")[0]
+    blind = SubjectKeying(secret=os.urandom(32))
+    assert blind.apply([token]) == [None]
+    with pytest.raises(ValueError, match="cannot be detokenized"):
+        SubjectTransform(blind, "s").apply(["n1"], [token])
+
+
+def test_subject_transform_pickles_as_one_secret_whatever_the_number_of_subjects() -> None:
+    keying = SubjectKeying(secret=os.urandom(32))
+    t = SubjectTransform(keying, "s")
+    before = len(pickle.dumps(t))
+    t.apply(["v"] * 5000, [str(i) for i in range(5000)])
+    after = pickle.loads(pickle.dumps(t))
+    assert len(pickle.dumps(t)) == before < 1000
+    (v,) = after.apply(["note"], ["42"])
+    assert v is not None and v.split(":")[2] == keying.key_of("42")[0]
+    assert "secret" not in repr(t) and keying.secret.hex() not in repr(t)
 
 
 def test_hash_is_keyed_and_irreversible() -> None:
