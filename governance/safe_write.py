@@ -49,7 +49,7 @@ from governance.storage import is_s3, storage_for
 from governance.maintenance import DeltaMaintenance, maintenance_for
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 log = logging.getLogger(__name__)
 
@@ -288,13 +288,60 @@ def _staging_refusal(spark: "SparkSession", df: "DataFrame", path: str) -> str |
     return None
 
 
+#: Rows one partitioned staging write covers at most (whole partitions; see :func:`partition_groups`).
+PARTITION_GROUP_ROWS = 2_000_000
+
+
+def partition_groups(df: "DataFrame", partition_by: list[str], *, max_rows: int) -> list["Column"] | None:
+    """Filters that split ``df`` into groups of whole partitions of at most ``max_rows`` rows each.
+
+    The engine's partitioned writer keeps a buffered file open per partition a task sees, so one
+    write of a large table over many partitions holds a row group per partition in memory; writing
+    the groups one after another bounds that by ``max_rows``. A partition larger than ``max_rows``
+    is a group of its own.
+
+    Returns:
+        None when one write suffices (at most ``max_rows`` rows in all), else one filter per group.
+    """
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    cols = [F.col(f"`{p}`") for p in partition_by]
+    counts = [(tuple(r[i] for i in range(len(cols))), int(r["__lw_n"]))
+              for r in df.groupBy(*cols).agg(F.count(F.lit(1)).alias("__lw_n")).collect()]
+    if sum(n for _, n in counts) <= max_rows:
+        return None
+    groups: list[list[tuple[Any, ...]]] = [[]]
+    rows = 0
+    for key, n in sorted(counts, key=lambda kn: tuple((v is None, str(v)) for v in kn[0])):
+        if groups[-1] and rows + n > max_rows:
+            groups.append([])
+            rows = 0
+        groups[-1].append(key)
+        rows += n
+
+    def _one(key: tuple[Any, ...]) -> "Column":
+        return reduce(lambda a, b: a & b, [c.eqNullSafe(F.lit(v)) for c, v in zip(cols, key, strict=True)])
+
+    return [reduce(lambda a, b: a | b, [_one(k) for k in g]) for g in groups]
+
+
 def _stage(spark: "SparkSession", df: "DataFrame", path: str, partition_by: list[str] | None) -> tuple[str, list[dict[str, Any]]]:
-    """Write ``df`` as a Delta table in a hidden staging folder of ``path``; return the folder and its adds."""
+    """Write ``df`` as a Delta table in a hidden staging folder of ``path``; return the folder and its adds.
+
+    A partitioned table is written in groups of whole partitions (:func:`partition_groups`), so
+    the writer's memory is bounded by the group, not by the table.
+    """
     staging = join_path(path if is_remote(path) else local_path(path), STAGING_DIR, uuid.uuid4().hex)
-    writer = df.write.format("delta").mode("overwrite")
-    if partition_by:
-        writer = writer.partitionBy(*partition_by)
-    writer.save(staging)
+    groups = partition_groups(df, partition_by, max_rows=PARTITION_GROUP_ROWS) if partition_by else None
+    for i, cond in enumerate(groups or [None]):
+        writer = (df if cond is None else df.where(cond)).write.format("delta").mode("overwrite" if i == 0 else "append")
+        if partition_by:
+            writer = writer.partitionBy(*partition_by)
+        writer.save(staging)
+        if groups:
+            log.info("%s: staged partition group %d of %d", path, i + 1, len(groups))
     adds = list(delta_commit.snapshot_adds(staging, delta_commit.latest_version(staging)).values())
     return staging, adds
 

@@ -83,3 +83,40 @@ def test_overwrite_schema_allows_a_type_change_and_verifies_it(spark, tmp_path: 
     res = safe_write(spark, spark.sql("select id, cast(id * 2 as string) as v from range(10)"), path, overwrite_schema=True)
     assert res.version == 1
     assert dict(spark.read.format("delta").load(path).dtypes)["v"] == "string"
+
+
+def test_partition_groups_cover_every_partition_once_within_the_row_budget(spark) -> None:
+    from governance.safe_write import partition_groups
+
+    df = spark.sql("select id, case when id % 5 = 4 then null else cast(id % 5 as string) end as p, "
+                   "if(id < 40, 'x', 'y') as q from range(60)")
+    assert partition_groups(df, ["p", "q"], max_rows=60) is None  # fits: one write
+    groups = partition_groups(df, ["p", "q"], max_rows=14)
+    assert groups is not None and len(groups) > 2
+    seen = [sorted(r["id"] for r in df.where(g).collect()) for g in groups]
+    assert sorted(i for ids in seen for i in ids) == list(range(60))  # every row in exactly one group, NULLs too
+    assert all(len(ids) <= 14 for ids in seen)
+    big = partition_groups(df, ["q"], max_rows=10)  # partitions of 40 and 20 rows: each alone
+    assert big is not None and sorted(df.where(g).count() for g in big) == [20, 40]
+
+
+def test_a_partitioned_rewrite_written_in_groups_keeps_every_row_and_partition(
+        spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from governance import safe_write as sw
+
+    path = str(tmp_path / "t")
+    df = spark.sql("select id, cast(id as string) s, "
+                   "case when id % 4 = 3 then null else cast(id % 4 as string) end as part from range(40)")
+    safe_write(spark, df, path, partition_by=["part"])
+    monkeypatch.setattr(sw, "PARTITION_GROUP_ROWS", 12)
+    with caplog.at_level(logging.INFO, logger="governance.safe_write"):
+        deleted = safe_delete(spark, path, where="id % 10 = 0")
+    assert deleted.rows == 4
+    assert "staged partition group 4 of 4" in caplog.text  # four partitions of 9 rows: one write each
+    rows = spark.read.format("delta").load(path).collect()
+    assert sorted(r["id"] for r in rows) == [i for i in range(40) if i % 10]
+    assert all(r["s"] == str(r["id"]) for r in rows)
+    assert {r["part"] for r in rows} == {"0", "1", "2", None}
+    assert all((r["part"] is None) == (r["id"] % 4 == 3) for r in rows)
