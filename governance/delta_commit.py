@@ -147,7 +147,20 @@ def snapshot_adds(path: str, version: int) -> dict[tuple[str, str], dict[str, An
     """The live ``add`` actions of ``version``, by (path, deletion-vector id)."""
     state, _, _, _ = _replay(_Log(path), upto=version, keep_adds=True)
     assert state.adds is not None
-    return {k: {**a, "partitionValues": _as_dict(a.get("partitionValues"))} for k, a in state.adds.items()}
+    return {k: _json_add(a) for k, a in state.adds.items()}
+
+
+def _json_add(add: dict[str, Any]) -> dict[str, Any]:
+    """An ``add`` action in its commit (JSON) form, also when it was read from a Parquet checkpoint.
+
+    A checkpoint row carries ``stats_parsed``/``partitionValues_parsed`` (typed values such as
+    timestamps, which a commit must not repeat) and maps as lists of pairs.
+    """
+    out = {k: v for k, v in add.items() if v is not None and k not in ("stats_parsed", "partitionValues_parsed")}
+    out["partitionValues"] = _as_dict(add.get("partitionValues"))
+    if "tags" in out:
+        out["tags"] = _as_dict(out["tags"])
+    return out
 
 
 def raw_commit_refusal(path: str, features: TableFeatures) -> str | None:

@@ -120,3 +120,22 @@ def test_a_partitioned_rewrite_written_in_groups_keeps_every_row_and_partition(
     assert all(r["s"] == str(r["id"]) for r in rows)
     assert {r["part"] for r in rows} == {"0", "1", "2", None}
     assert all((r["part"] is None) == (r["id"] % 4 == 3) for r in rows)
+
+
+def test_a_rewrite_staged_in_more_commits_than_a_checkpoint_interval_commits_plain_json_adds(
+        spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Twelve partition groups make twelve staging commits, so the staging log gets a Parquet checkpoint
+    # whose add rows carry typed statistics (timestamps): the commit must still be plain JSON.
+    from governance import delta_commit
+    from governance import safe_write as sw
+
+    path = str(tmp_path / "t")
+    df = spark.sql("select id, timestamp'2024-01-01 00:00:00' + make_interval(0, 0, 0, 0, 0, 0, id) as ts, "
+                   "cast(id % 12 as string) as part from range(48)")
+    safe_write(spark, df, path, partition_by=["part"])
+    monkeypatch.setattr(sw, "PARTITION_GROUP_ROWS", 4)
+    assert safe_delete(spark, path, where="id % 8 = 1").rows == 6
+    rows = spark.read.format("delta").load(path).collect()
+    assert sorted(r["id"] for r in rows) == [i for i in range(48) if i % 8 != 1]
+    adds = delta_commit.read_commit(path, 1).adds
+    assert len(adds) >= 12 and all("stats_parsed" not in a and isinstance(a["partitionValues"], dict) for a in adds)
