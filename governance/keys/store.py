@@ -139,11 +139,6 @@ class KeyTables:
     def subject_rows(self) -> list[SubjectKeyRow]:
         return [SubjectKeyRow(**r) for r in self._read(self.subject_keys_path, SUBJECT_SCHEMA)]
 
-    def add_subject_keys(self, rows: list[SubjectKeyRow]) -> None:
-        if rows:
-            with _lock(self.subject_keys_path):
-                self._write(self.subject_keys_path, SUBJECT_SCHEMA, [r.__dict__ for r in rows], "append")
-
     def add_subject_key_batches(self, batches: Iterable[list[SubjectKeyRow]]) -> None:
         """Append every batch of rows in one commit, streaming (one batch in memory at a time).
 
