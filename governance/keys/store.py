@@ -12,8 +12,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -114,11 +114,14 @@ class KeyTables:
             raise KeyProviderError(f"key table {path} is unreadable: {str(exc).splitlines()[0][:200]}") from None
 
     def _write(self, path: str, schema: pa.Schema, rows: list[dict[str, Any]], mode: str) -> None:
+        self._write_arrow(path, pa.Table.from_pylist(rows, schema=schema), mode)
+
+    @staticmethod
+    def _write_arrow(path: str, data: pa.Table | pa.RecordBatchReader, mode: str) -> None:
         from deltalake import write_deltalake
 
-        table = pa.Table.from_pylist(rows, schema=schema)
         try:
-            write_deltalake(path, table, mode=mode)  # type: ignore[call-overload]
+            write_deltalake(path, data, mode=mode)  # type: ignore[call-overload]
         except Exception as exc:  # noqa: BLE001
             raise KeyProviderError(f"key table {path} could not be written: {str(exc).splitlines()[0][:200]}") from None
 
@@ -144,8 +147,6 @@ class KeyTables:
 
         Nothing is committed if producing a batch fails; that error is raised as it was.
         """
-        from deltalake import write_deltalake
-
         failure: list[BaseException] = []
         batches = iter(batches)
         head = next((b for b in batches if b), None)  # nothing to store: no commit
@@ -164,14 +165,11 @@ class KeyTables:
 
         with _lock(self.subject_keys_path):
             try:
-                write_deltalake(self.subject_keys_path, pa.RecordBatchReader.from_batches(SUBJECT_SCHEMA, _arrow()),
-                                mode="append")
-            except Exception as exc:  # noqa: BLE001 - delta-rs errors
+                self._write_arrow(self.subject_keys_path, pa.RecordBatchReader.from_batches(SUBJECT_SCHEMA, _arrow()), "append")
+            except KeyProviderError:
                 if failure:
                     raise failure[0] from None
-                raise KeyProviderError(
-                    f"key table {self.subject_keys_path} could not be written: {str(exc).splitlines()[0][:200]}"
-                ) from None
+                raise
 
     def replace_subject_keys(self, rows: list[SubjectKeyRow]) -> None:
         with _lock(self.subject_keys_path):

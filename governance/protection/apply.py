@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from governance.errors import InputError, PolicyError
 from governance.keys.manager import KeyManager
-from governance.protection.codec import type_code
+from governance.protection.codec import split_domain_ref, type_code
 from governance.protection.plan import ColumnPlan, ProtectPlan
 from governance.protection.spans import SpanDetector, SpanTransform
 from governance.protection.spark import as_text, udf1, udf2
@@ -103,8 +103,12 @@ def _subject_keying(spark: "SparkSession", df: "DataFrame", plan: ProtectPlan, c
             .select(F.split(F.col("s"), ":").getItem(2).alias("r")).distinct().collect()]
     token_keys: dict[str, bytes] = {}
     if refs:
-        parsed: list[tuple[Literal["tok", "hsh"], str, int]] = [
-            ("tok", r.rsplit(".", 1)[0], int(r.rsplit(".", 1)[1])) for r in refs if r.rsplit(".", 1)[-1].isdigit()]
+        parsed: list[tuple[Literal["tok", "hsh"], str, int]] = []
+        for r in refs:
+            try:
+                parsed.append(("tok", *split_domain_ref(r)))
+            except InputError:
+                continue  # its values cannot be detokenized: reported below, naming the table and column
         token_keys = {f"{d}.{v}": k for (_, d, v), k in km.domain_keys(parsed).items()}
     keying = SubjectKeying(secret=os.urandom(32), token_keys=token_keys)
     identities = texts.select(udf1(keying)(F.col("s")).alias("i")).distinct() if refs else texts.select(F.col("s").alias("i"))
@@ -265,11 +269,12 @@ def _protected(df: "DataFrame", plan: ProtectPlan, ordered: list[ColumnPlan], tr
             continue
         t = transforms[c.column]
         text = as_text(c.column, c.spark_type)
+        fanned = workers if isinstance(t, _FANNED) else 0
         if c.action == "encrypt_per_subject":
             assert subj_text is not None
-            out = out.withColumn(c.column, udf2(t, workers=workers)(text, subj_text))
+            out = out.withColumn(c.column, udf2(t, workers=fanned)(text, subj_text))
         else:
-            out = out.withColumn(c.column, udf1(t, workers=workers if isinstance(t, _FANNED) else 0)(text))
+            out = out.withColumn(c.column, udf1(t, workers=fanned)(text))
     return out.select(*[F.col(f"`{f.name}`") for f in df.schema.fields if f.name in out.columns])
 
 
