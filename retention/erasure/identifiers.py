@@ -78,7 +78,7 @@ _TOKEN_RE = re.compile(r"^lw1:(tok|hsh):([A-Za-z0-9_.\-]+):[A-Za-z0-9_.]+:(.+)$"
 #: Start of a span-protected free text (governance.protection.codec, kind ``spn``).
 SPN_PREFIX = f"{PREFIX}spn:"
 _MAX_NGRAM = 4
-_MAX_GROUPS = 6
+MAX_GROUPS = 6
 
 
 @dataclass(frozen=True)
@@ -363,7 +363,7 @@ def candidates(text: str, kind: Kind, shape: "Shape | None" = None) -> set[str]:
             groups = _SEP_RE.split(m.upper())
             for i in range(len(groups)):
                 acc = ""
-                for j in range(i, min(len(groups), i + _MAX_GROUPS)):
+                for j in range(i, min(len(groups), i + MAX_GROUPS)):
                     acc += groups[j]
                     if len(acc) > hi:
                         break

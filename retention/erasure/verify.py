@@ -19,6 +19,7 @@ never the value.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from governance.protection.codec import SPAN_CLOSE, SPAN_OPEN
-from retention.erasure.identifiers import STRONG_KINDS, Hasher, candidates, normalize, shapes_by_kind, token_candidates
+from retention.erasure.identifiers import MAX_GROUPS, STRONG_KINDS, Hasher, candidates, normalize, shapes_by_kind, token_candidates
 
 if TYPE_CHECKING:
     from governance.storage import ObjectVersion
@@ -445,12 +446,11 @@ def _strings_could_hold(values: Any, leaf: str, m: _Matcher, *, rows: int | None
             if int_text is None:
                 int_text = pc.match_substring_regex(values, _INT_TEXT)
             digits = pc.utf8_ltrim(values.filter(pc.and_(may, int_text)), characters="-")
-            wanted.append((kind, _phone_digits(digits) if kind == "phone" else digits))
+            wanted.append((kind, _fitting(_phone_digits(digits) if kind == "phone" else digits, shape)))
             text = pc.and_(may, pc.invert(int_text))
-            if kind == "phone":
-                wanted.append(("phone", _phone_candidates(values.filter(pc.and_(text, ascii_)), shape)))
-                text = pc.and_(text, pc.invert(ascii_))
-            slow = pc.or_(slow, text)
+            plain_text = values.filter(pc.and_(text, ascii_))
+            wanted.append((kind, _phone_candidates(plain_text, shape) if kind == "phone" else _compact_candidates(plain_text, shape)))
+            slow = pc.or_(slow, pc.and_(text, pc.invert(ascii_)))
         elif kind == "name":
             plain = values.filter(ascii_)
             wanted.append(("name", _ascii_normalized(plain, "name")))
@@ -519,32 +519,101 @@ _PHONE_RUN = "\\+?[0-9][0-9\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f ().\\-]{5,}[0-9]"
 
 
 def _phone_candidates(texts: Any, shape: Any) -> Any:
-    """The distinct phone candidates of ASCII texts: all ``candidates(v, "phone")`` has, and more.
+    """The distinct phone candidates of ASCII texts: exactly those ``candidates(v, "phone", shape)`` gives.
 
-    Each text's digits (its own normalized value) and those of each run :data:`_PHONE_RUN` finds:
-    RE2 takes the same leftmost, greedy, non-overlapping matches as ``re.findall``. Of the shape
-    only its bounds are applied (a candidate is all digits), so a few more may be hashed.
+    Each text's digits (its own normalized value) and those of each run :data:`_PHONE_RUN` finds,
+    normalized, then only those that fully match the shape.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pa.concat_arrays([texts.cast(pa.large_string()), _runs(texts, _PHONE_RUN)])
+    return _fitting(pc.unique(_phone_digits(_digits(found))), shape)
+
+
+def _runs(texts: Any, pattern: str) -> Any:
+    """Every match of ``pattern`` in ASCII texts, as large strings.
+
+    RE2 takes the same leftmost, greedy, non-overlapping matches as ``re.findall`` (for these
+    patterns: no groups, ASCII classes).
     """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    # runs between marks no ASCII text holds: text, run, text, run, ..., text
-    parts = pc.split_pattern(pc.replace_substring_regex(texts, _PHONE_RUN, "\uffff\\0\uffff"), "\uffff")
+    # matches between marks no ASCII text holds: text, match, text, match, ..., text
+    parts = pc.split_pattern(pc.replace_substring_regex(texts, pattern, "\uffff\\0\uffff"), "\uffff")
     offsets = parts.offsets.to_numpy()
     flat = pc.list_flatten(parts)
     position = np.arange(len(flat)) + offsets[0] - offsets[pc.list_parent_indices(parts).to_numpy()]
-    found = pa.concat_arrays([texts.cast(pa.large_string()), flat.filter(pa.array(position % 2 == 1)).cast(pa.large_string())])
-    cands = _phone_digits(_digits(found))
-    if shape is not None:
-        length = pc.utf8_length(cands)
-        cands = cands.filter(pc.and_(pc.greater_equal(length, max(shape.min_len, shape.min_digits)),
-                                     pc.less_equal(length, shape.max_len)))
-    return pc.unique(cands)
+    return flat.filter(pa.array(position % 2 == 1)).cast(pa.large_string())
+
+
+def _fitting(cands: Any, shape: Any) -> Any:
+    """The ASCII candidates that fully match ``shape`` (``Shape.fullmatch``, in RE2: shapes are ASCII classes and counts)."""
+    import pyarrow.compute as pc
+
+    if shape is None or len(cands) == 0:
+        return cands
+    return cands.filter(pc.match_substring_regex(cands, f"^(?:{shape.pattern.pattern})$"))
+
+
+#: ``identifiers._GROUPS_RE``: runs of ASCII letter/digit groups joined by single spaces or hyphens.
+_GROUP_RUN = "[A-Za-z0-9]+(?:[ \\-][A-Za-z0-9]+)*"
+
+
+def _compact_candidates(texts: Any, shape: Any) -> Any:
+    """The distinct compact candidates of ASCII texts: exactly those ``candidates(v, "compact", shape)`` gives.
+
+    Each text's own normalized value, and every join of one to ``MAX_GROUPS`` consecutive groups of
+    each run :data:`_GROUP_RUN` finds (upper-cased) whose length is within the shape's bounds; then
+    only those that fully match the shape.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lo, hi = (shape.min_len, shape.max_len) if shape is not None else (1, 10_000)
+    texts = texts.cast(pa.large_string())
+    groups = pc.split_pattern(pc.replace_substring(pc.ascii_upper(_runs(texts, _GROUP_RUN)), "-", " "), " ")
+    g_off = groups.offsets.to_numpy().astype(np.int64)
+    g_off -= g_off[0]
+    words = pc.list_flatten(groups)
+    parent = pc.list_parent_indices(groups).to_numpy()
+    count = np.diff(g_off)[parent]
+    pos = np.arange(len(words)) - g_off[parent]
+    ends = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum(pc.binary_length(words).to_numpy(zero_copy_only=False), out=ends[1:])
+    # normalize(v, "compact") of ASCII text: its whitespace and hyphens dropped, upper-cased
+    found = [pc.ascii_upper(_kept_bytes(texts, ~_byte_table(_ASCII_WS + "-")))]
+    for k in range(1, MAX_GROUPS + 1):
+        start = np.nonzero(pos + k <= count)[0]
+        length = ends[start + k] - ends[start]
+        start = start[(length >= lo) & (length <= hi)]
+        if len(start):
+            found.append(pc.binary_join_element_wise(*(words.take(pa.array(start + d)) for d in range(k)),
+                                                     pa.scalar("", pa.large_string())))
+    cands = pc.unique(pa.chunked_array(found, type=pa.large_string()))
+    return _fitting(cands.filter(pc.not_equal(pc.binary_length(cands), 0)), shape)
 
 
 def _digits(values: Any) -> Any:
     """Each string's ASCII digits, in order (``re.sub("[^0-9]", "", v)``), as large strings; for arrays without nulls."""
+    return _kept_bytes(values, _byte_table("0123456789"))
+
+
+@functools.cache
+def _byte_table(chars: str) -> Any:
+    """A 256-entry mask that is True at the bytes of these ASCII characters."""
+    import numpy as np
+
+    table = np.zeros(256, dtype=bool)
+    table[list(chars.encode("ascii"))] = True
+    return table
+
+
+def _kept_bytes(values: Any, keep: Any) -> Any:
+    """Each string with only the bytes ``keep`` (a 256-entry mask) marks, in order, as large strings; for arrays without nulls."""
     import numpy as np
     import pyarrow as pa
 
@@ -553,10 +622,10 @@ def _digits(values: Any) -> Any:
     off = np.frombuffer(bufs[1], dtype=np.int64 if pa.types.is_large_string(values.type) else np.int32)
     off = off[values.offset:values.offset + n + 1].astype(np.int64)
     data = np.frombuffer(bufs[2], dtype=np.uint8)[off[0]:off[-1]] if bufs[2] is not None else np.zeros(0, np.uint8)
-    keep = (data - ord("0")) <= 9  # uint8: bytes below "0" wrap round
+    mask = keep[data]
     ends = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(_per_value(keep, off - off[0]), out=ends[1:])
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(ends), pa.py_buffer(data[keep]))
+    np.cumsum(_per_value(mask, off - off[0]), out=ends[1:])
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(ends), pa.py_buffer(data[mask]))
 
 
 def _per_value(byte_mask: Any, off: Any) -> Any:

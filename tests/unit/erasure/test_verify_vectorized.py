@@ -231,7 +231,7 @@ def test_phone_numbers_in_free_text_are_found_and_one_digit_off_is_not(tmp_path:
     assert _found(tmp_path, ids) == fast
 
 
-def test_phone_candidates_of_ascii_text_include_every_candidate_of_the_per_value_check() -> None:
+def test_phone_candidates_of_ascii_text_are_exactly_those_of_the_per_value_check() -> None:
     import random
 
     import retention.erasure.verify as v
@@ -246,4 +246,26 @@ def test_phone_candidates_of_ascii_text_include_every_candidate_of_the_per_value
         arr, texts = arr.slice(start), texts[start:]
         assert v._digits(arr).to_pylist() == ["".join(c for c in t if c.isdigit()) for t in texts]
         expected = set().union(*(candidates(t, "phone", shape) for t in texts))
-        assert expected <= set(v._phone_candidates(arr, shape).to_pylist())
+        got = v._phone_candidates(arr, shape).to_pylist()
+        assert len(got) == len(set(got)) and set(got) == expected
+
+
+@pytest.mark.parametrize("keys", [["US_SSN"], ["IBAN_CODE"], ["CREDIT_CARD", "US_SSN"], ["US_PASSPORT", "UK_NINO"], ["ssn"]])
+def test_compact_candidates_of_ascii_text_are_exactly_those_of_the_per_value_check(keys: list[str]) -> None:
+    import random
+
+    import retention.erasure.verify as v
+    from retention.erasure.identifiers import candidates, shapes_by_kind
+
+    shape = shapes_by_kind([{"key": k, "kind": "compact", "entity": k.isupper()} for k in keys])["compact"]
+    rng = random.Random(13)
+    alphabet = "0123456789" * 3 + "abcDEZ" + " --_/:.\t\x1c"
+    for _ in range(300):
+        texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 48))) for _ in range(20)]
+        texts[0] = "ssn 321-54-9876 iban GB82 WEST 1234 5698 7654 32 card 4111 1111 1111 1111"
+        arr = pa.array(texts, type=rng.choice([pa.string(), pa.large_string()]))
+        start = rng.randrange(len(texts))
+        arr, texts = arr.slice(start), texts[start:]
+        expected = set().union(*(candidates(t, "compact", shape) for t in texts))
+        got = v._compact_candidates(arr, shape).to_pylist()
+        assert len(got) == len(set(got)) and set(got) == expected
