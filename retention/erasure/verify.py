@@ -107,6 +107,13 @@ class _Matcher:
         self.checked = 0
         #: Every identifier's keyed hash as raw digest bytes (for the vectorized column checks).
         self.digests = {bytes.fromhex(h) for h in self.keys}
+        self._seen: dict[frozenset[str], _SeenIntegers] = {}
+
+    def seen_integers(self, leaf: str) -> "_SeenIntegers":
+        """The integers found to hold no identifier in a column named like ``leaf`` (by which
+        identifiers are compared with its values) so far in this scan."""
+        kinds = frozenset(self.by_column.get(leaf.lower(), {}))
+        return self._seen.setdefault(kinds, _SeenIntegers())
 
     def check(self, value: str, leaf: str) -> str | None:
         """The key of the identifier ``value`` holds (in a field named ``leaf``), else None."""
@@ -149,6 +156,61 @@ class _Matcher:
                     if self.hasher.token(*tok) in self.tokens:
                         return "token"
         return None
+
+
+class _SeenIntegers:
+    """A set of 64-bit integers as a bitmap in pages of 65,536 values, at most ``max_pages`` pages.
+
+    An integer column's values are hashed once per scan, not once per chunk: ids repeat across files
+    (an account id in every file of its transactions). Values in pages beyond the bound are not
+    remembered (they are hashed again where they recur): 4,096 pages are 32 MiB and hold any 268M
+    ids of a dense range.
+    """
+
+    def __init__(self, *, max_pages: int = 4096) -> None:
+        self._pages: dict[int, Any] = {}
+        self._max_pages = max_pages
+
+    def unseen(self, values: Any) -> Any:
+        """A mask of the int64 ``values`` not added before."""
+        import numpy as np
+
+        out = np.ones(len(values), dtype=bool)
+        if not self._pages or len(values) == 0:
+            return out
+        page, bit = values >> 16, values & 0xFFFF
+        for p, idx in _by_page(page):
+            bits = self._pages.get(p)
+            if bits is not None:
+                b = bit[idx]
+                out[idx] = ((bits[b >> 3] >> (b & 7).astype(np.uint8)) & 1) == 0
+        return out
+
+    def add(self, values: Any) -> None:
+        """Remember the int64 ``values``."""
+        import numpy as np
+
+        if len(values) == 0:
+            return
+        page, bit = values >> 16, values & 0xFFFF
+        for p, idx in _by_page(page):
+            bits = self._pages.get(p)
+            if bits is None:
+                if len(self._pages) >= self._max_pages:
+                    continue
+                bits = self._pages[p] = np.zeros(8192, dtype=np.uint8)
+            b = bit[idx]
+            np.bitwise_or.at(bits, b >> 3, np.left_shift(1, b & 7).astype(np.uint8))
+
+
+def _by_page(page: Any) -> Iterator[tuple[int, Any]]:
+    """(page, indices of the values in it) for each distinct page number."""
+    import numpy as np
+
+    order = np.argsort(page, kind="stable")
+    pages, starts = np.unique(page[order], return_index=True)
+    for i, p in enumerate(pages):
+        yield int(p), order[starts[i]:starts[i + 1] if i + 1 < len(starts) else len(order)]
 
 
 def _walk_json(obj: Any, leaf: str, path: str) -> Iterator[tuple[str, str, str]]:
@@ -384,7 +446,19 @@ def _could_hold(col: Any, leaf: str, m: _Matcher) -> bool:
             values = _numbers_that_fit(values, m)
             if values is None:
                 return False
-        return _strings_could_hold(pc.cast(values, pa.string()), leaf, m)
+        seen = m.seen_integers(leaf) if pa.types.is_signed_integer(t) or t.bit_width < 64 else None
+        if seen is not None:
+            values = pc.cast(values, pa.int64())
+            fresh = values.filter(seen.unseen(values.to_numpy(zero_copy_only=False)))
+            m.checked += len(values) - len(fresh)  # checked before, in another chunk
+            values = fresh
+            if len(values) == 0:
+                return False
+        if _strings_could_hold(pc.cast(values, pa.string()), leaf, m):
+            return True
+        if seen is not None:
+            seen.add(values.to_numpy(zero_copy_only=False))
+        return False
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return _strings_could_hold(col, leaf, m)
     if (pa.types.is_floating(t) or pa.types.is_boolean(t) or pa.types.is_temporal(t) or pa.types.is_null(t)) and not keyed:

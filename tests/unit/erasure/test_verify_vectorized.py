@@ -269,3 +269,40 @@ def test_compact_candidates_of_ascii_text_are_exactly_those_of_the_per_value_che
         expected = set().union(*(candidates(t, "compact", shape) for t in texts))
         got = v._compact_candidates(arr, shape).to_pylist()
         assert len(got) == len(set(got)) and set(got) == expected
+
+
+def test_an_id_is_found_in_every_file_that_holds_it_though_the_ids_around_it_were_hashed_once(tmp_path: Path) -> None:
+    import retention.erasure.verify as v
+
+    for name, holds in (("a", False), ("b", True), ("c", False), ("d", True)):
+        ids = list(range(100_000, 101_000)) + ([4242] if holds else [])
+        pq.write_table(pa.table({"account_id": pa.array(ids, pa.int64()), "other": pa.array(ids, pa.int32())}),
+                       tmp_path / f"{name}.parquet", write_statistics=False)
+    hashed: list[int] = []
+    original = v.Hasher.any_in
+
+    def counting(self: Any, kind: str, normalized: Any, wanted: Any) -> bool:
+        normalized = list(normalized)
+        hashed.append(len(normalized))
+        return original(self, kind, normalized, wanted)
+
+    v.Hasher.any_in = counting  # type: ignore[method-assign]
+    try:
+        report = scan_lake(str(tmp_path), hasher=H, idents=_ids("account_id=4242"), tokens=set(), workers=1)
+    finally:
+        v.Hasher.any_in = original  # type: ignore[method-assign]
+    assert {(f.file, f.where) for f in report.findings} == {("b.parquet", "column account_id"), ("d.parquet", "column account_id")}
+    assert sum(hashed) < 2 * 1001  # not 4 x 1,000: a.parquet's ids are not hashed again in c.parquet
+    assert report.values_checked >= 4 * 1000  # every value still counts as checked
+
+
+def test_seen_integers_remember_what_was_added_across_pages_and_negatives_up_to_their_page_bound() -> None:
+    import numpy as np
+
+    from retention.erasure.verify import _SeenIntegers
+
+    seen = _SeenIntegers(max_pages=3)
+    seen.add(np.array([5, 65_535, -1, -70_000], dtype=np.int64))  # pages 0, 0, -1, -2: three pages
+    seen.add(np.array([65_536, 1 << 40], dtype=np.int64))  # pages 1 and 2^24: beyond the bound, not remembered
+    probe = np.array([5, 6, 65_535, 65_536, -1, -2, -70_000, -70_001, 1 << 40], dtype=np.int64)
+    assert seen.unseen(probe).tolist() == [False, True, False, True, False, True, False, True, True]
