@@ -445,7 +445,11 @@ def _note(step: str, fig: dict[str, Any]) -> str:
             v = evs[ver]
             try:
                 secs = (datetime.fromisoformat(v["ts"]) - datetime.fromisoformat(evs[ver - 1]["ts"])).total_seconds()
-                text += f"; verification scanned {int(v['counts'].get('bytes', 0)) / 1e6:,.1f} MB in {v['counts'].get('files', 0)} files, ~{secs:.1f}s"
+                mb = int(v['counts'].get('bytes', 0)) / 1e6
+                text += f"; verification scanned {mb:,.1f} MB in {v['counts'].get('files', 0)} files"
+                scan_s = int(v["counts"].get("scan_ms", 0)) / 1000
+                text += (f" in {scan_s:.1f}s ({mb / scan_s:,.0f} MB/s; ~{secs:.1f}s since the step before)" if scan_s
+                         else f", ~{secs:.1f}s")
             except (TypeError, ValueError):
                 text += f"; verification scanned {int(v['counts'].get('bytes', 0)) / 1e6:,.1f} MB"
         elif ver is None:

@@ -613,7 +613,7 @@ class ErasureRunner:
                 )
             req.progress.pop("findings", None)
             req = self._record(req, "verified", "verified")
-            self._audit("erase.verify", req, counts={"files": scan.files, "bytes": scan.bytes})
+            self._audit("erase.verify", req, counts={"files": scan.files, "bytes": scan.bytes, "scan_ms": round(scan.seconds * 1000)})
         if req.state == "verified":
             self.faults.hit("before_receipt")
             path = write_receipt(self.settings, req, self.keys, alg=self.policy.erasure.signing)

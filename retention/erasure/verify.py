@@ -23,6 +23,7 @@ import functools
 import json
 import os
 import re
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
@@ -75,6 +76,8 @@ class ScanReport:
     noncurrent_versions: int = 0
     #: Bytes actually transferred (ranged reads fetch less than ``bytes``, the size of what was covered).
     bytes_fetched: int = 0
+    #: Wall time of the scan (listing included).
+    seconds: float = 0.0
 
     @property
     def clean(self) -> bool:
@@ -83,7 +86,7 @@ class ScanReport:
     def summary(self) -> dict[str, Any]:
         return {"root": self.root, "files": self.files, "bytes": self.bytes, "parquet_files": self.parquet_files,
                 "json_files": self.json_files, "values_checked": self.values_checked, "findings": len(self.findings),
-                "kinds": dict(sorted(self.kinds.items())),
+                "kinds": dict(sorted(self.kinds.items())), "seconds": round(self.seconds, 3),
                 **({"bucket_versioning": self.bucket_versioning, "object_versions_read": self.object_versions,
                     "noncurrent_versions_read": self.noncurrent_versions, "bytes_fetched": self.bytes_fetched}
                    if self.bucket_versioning is not None else {})}
@@ -1065,6 +1068,7 @@ def scan_lake(root: str, *, hasher: Hasher, idents: list[dict[str, Any]], tokens
     from governance.lake import local_path
     from governance.storage import canonical, storage_for
 
+    started = time.monotonic()
     remote = "://" in root and not root.startswith("file://")
     base = canonical(root).rstrip("/") if remote else str(Path(local_path(root)))
     blobs = _blobs(root)
@@ -1114,4 +1118,5 @@ def scan_lake(root: str, *, hasher: Hasher, idents: list[dict[str, Any]], tokens
             seen.add(k)
             uniq.append(f)
     report.findings = uniq
+    report.seconds = time.monotonic() - started
     return report
