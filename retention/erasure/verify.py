@@ -651,7 +651,6 @@ def _compact_candidates(texts: Any, shape: Any) -> Any:
     import pyarrow.compute as pc
 
     lo, hi = (shape.min_len, shape.max_len) if shape is not None else (1, 10_000)
-    texts = texts.cast(pa.large_string())
     groups = pc.split_pattern(pc.replace_substring(pc.ascii_upper(_runs(texts, _GROUP_RUN)), "-", " "), " ")
     g_off = groups.offsets.to_numpy().astype(np.int64)
     g_off -= g_off[0]
@@ -661,8 +660,7 @@ def _compact_candidates(texts: Any, shape: Any) -> Any:
     pos = np.arange(len(words)) - g_off[parent]
     ends = np.zeros(len(words) + 1, dtype=np.int64)
     np.cumsum(pc.binary_length(words).to_numpy(zero_copy_only=False), out=ends[1:])
-    # normalize(v, "compact") of ASCII text: its whitespace and hyphens dropped, upper-cased
-    found = [pc.ascii_upper(_kept_bytes(texts, ~_byte_table(_ASCII_WS + "-")))]
+    found = [_ascii_normalized(texts, "compact")]
     for k in range(1, MAX_GROUPS + 1):
         start = np.nonzero(pos + k <= count)[0]
         length = ends[start + k] - ends[start]
@@ -731,13 +729,13 @@ def _ascii_normalized(values: Any, kind: str) -> Any:
     """``normalize(v, kind)`` of every value, for ASCII strings (vectorized)."""
     import pyarrow.compute as pc
 
+    if kind == "phone":
+        return _phone_digits(_digits(values))
+    if kind == "compact":  # every whitespace byte and hyphen dropped (the trim included), upper-cased
+        return pc.ascii_upper(_kept_bytes(values, ~_byte_table(_ASCII_WS + "-")))
     v = pc.utf8_trim(values, characters=_ASCII_WS)
     if kind == "email":
         return pc.ascii_lower(v)
-    if kind == "phone":
-        return _phone_digits(_digits(values))
-    if kind == "compact":
-        return pc.ascii_upper(pc.replace_substring_regex(v, "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\-]+", ""))
     if kind == "name":
         return pc.ascii_lower(pc.replace_substring_regex(v, _WS_RUN, " "))
     return v
