@@ -49,19 +49,21 @@ def _child(lake: str, table: str, out: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("lakes", nargs="+", help="lake directories holding the table")
+    ap.add_argument("lakes", nargs="*", help="lake directories holding the table")
     ap.add_argument("--table", default="customers")
     ap.add_argument("--child", nargs=2, metavar=("LAKE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         _child(args.child[0], args.table, args.child[1])
         return 0
+    if not args.lakes:
+        ap.error("give at least one lake directory")
     print(f"{'lake':60} {'rows':>12} {'wall s':>8} {'peak RSS MB':>12}")
     first = None
     for lake in args.lakes:
         scratch = tempfile.mkdtemp(prefix="lw-copy-rss-")
         try:
-            proc = subprocess.run([sys.executable, __file__, "--table", args.table, "--child", lake, f"{scratch}/out", lake],
+            proc = subprocess.run([sys.executable, __file__, "--table", args.table, "--child", lake, f"{scratch}/out"],
                                   capture_output=True, text=True, env={**os.environ, "RUST_LOG": "error"}, check=False)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)

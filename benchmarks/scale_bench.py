@@ -445,7 +445,7 @@ def _note(step: str, fig: dict[str, Any]) -> str:
             v = evs[ver]
             try:
                 secs = (datetime.fromisoformat(v["ts"]) - datetime.fromisoformat(evs[ver - 1]["ts"])).total_seconds()
-                mb = int(v['counts'].get('bytes', 0)) / 1e6
+                mb = int(v["counts"].get("bytes", 0)) / 1e6
                 text += f"; verification scanned {mb:,.1f} MB in {v['counts'].get('files', 0)} files"
                 scan_s = int(v["counts"].get("scan_ms", 0)) / 1000
                 text += (f" in {scan_s:.1f}s ({mb / scan_s:,.0f} MB/s; ~{secs:.1f}s since the step before)" if scan_s

@@ -271,7 +271,8 @@ def test_compact_candidates_of_ascii_text_are_exactly_those_of_the_per_value_che
         assert len(got) == len(set(got)) and set(got) == expected
 
 
-def test_an_id_is_found_in_every_file_that_holds_it_though_the_ids_around_it_were_hashed_once(tmp_path: Path) -> None:
+def test_an_id_is_found_in_every_file_that_holds_it_though_the_ids_around_it_were_hashed_once(tmp_path: Path,
+                                                                                             monkeypatch: Any) -> None:
     import retention.erasure.verify as v
 
     for name, holds in (("a", False), ("b", True), ("c", False), ("d", True)):
@@ -286,11 +287,8 @@ def test_an_id_is_found_in_every_file_that_holds_it_though_the_ids_around_it_wer
         hashed.append(len(normalized))
         return original(self, kind, normalized, wanted)
 
-    v.Hasher.any_in = counting  # type: ignore[method-assign]
-    try:
-        report = scan_lake(str(tmp_path), hasher=H, idents=_ids("account_id=4242"), tokens=set(), workers=1)
-    finally:
-        v.Hasher.any_in = original  # type: ignore[method-assign]
+    monkeypatch.setattr(v.Hasher, "any_in", counting)
+    report = scan_lake(str(tmp_path), hasher=H, idents=_ids("account_id=4242"), tokens=set(), workers=1)
     assert {(f.file, f.where) for f in report.findings} == {("b.parquet", "column account_id"), ("d.parquet", "column account_id")}
     assert sum(hashed) < 2 * 1001  # not 4 x 1,000: a.parquet's ids are not hashed again in c.parquet
     assert report.values_checked >= 4 * 1000  # every value still counts as checked
