@@ -150,6 +150,23 @@ def snapshot_adds(path: str, version: int) -> dict[tuple[str, str], dict[str, An
     return {k: _json_add(a) for k, a in state.adds.items()}
 
 
+def metadata_at(path: str, version: int) -> dict[str, Any]:
+    """The table's ``metaData`` action as of ``version`` (schema, partition columns, properties)."""
+    state, _, _, _ = _replay(_Log(path), upto=version)
+    # from a Parquet checkpoint: maps as lists of pairs, absent fields as None
+    md = {k: v for k, v in (state.metadata or {}).items() if v is not None}
+    if "configuration" in md:
+        md["configuration"] = _as_dict(md["configuration"])
+    if isinstance(md.get("format"), dict):
+        md["format"] = {**md["format"], "options": _as_dict(md["format"].get("options"))}
+    return md
+
+
+def partition_columns(path: str) -> list[str]:
+    """The partition columns of the table's latest version."""
+    return list(metadata_at(path, latest_version(path)).get("partitionColumns") or [])
+
+
 def _json_add(add: dict[str, Any]) -> dict[str, Any]:
     """An ``add`` action in its commit (JSON) form, also when it was read from a Parquet checkpoint.
 

@@ -29,6 +29,7 @@ import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote
 
@@ -50,6 +51,7 @@ from governance.maintenance import DeltaMaintenance, maintenance_for
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
+    from pyspark.sql.types import StructType
 
 log = logging.getLogger(__name__)
 
@@ -276,16 +278,64 @@ def _own_commit(path: str, after: int | None, tag: str) -> delta_commit.Commit:
     return delta_commit.find_tagged(path, after=-1 if after is None else after, tag=tag)
 
 
-def _staging_refusal(spark: "SparkSession", df: "DataFrame", path: str) -> str | None:
-    """Why a staged rewrite is not possible on this table (None: it is)."""
+def _staging_refusal(spark: "SparkSession", df: "DataFrame", path: str, *, retype: bool = False,
+                     partition_by: list[str] | None = None) -> str | None:
+    """Why a staged rewrite is not possible on this table (None: it is).
+
+    Args:
+        retype: The rewrite may change column types or drop columns (an overwrite with
+            ``overwrite_schema``); it keeps the table's partition columns.
+        partition_by: The rewrite's partition columns (checked against the table's when ``retype``).
+    """
     from governance.features import read_features
 
     why = delta_commit.raw_commit_refusal(path, read_features(path))
     if why:
         return why
-    if _field_types(df.schema.jsonValue()) != _field_types(_delta_schema(path)):
+    written, stored = _field_types(df.schema.jsonValue()), _field_types(_delta_schema(path))
+    if written == stored:
+        return None
+    if not retype:
         return "the rewrite changes the table's schema"
+    if list(partition_by or []) != delta_commit.partition_columns(path):
+        return "the rewrite changes the table's partition columns"
+    if not {n for n, _ in written} <= {n for n, _ in stored}:
+        return "the rewrite adds columns"
     return None
+
+
+#: Rows one staged write of a whole-table rewrite covers at most (whole files; see :func:`file_groups`).
+#: The embedded engine writes one file per core and buffers each whole file until it closes, so its
+#: memory follows the rows of one write, not the table: 100k rows keep it near its small-table peak.
+FILE_GROUP_ROWS = 100_000
+
+
+def file_groups(adds: list[dict[str, Any]], *, max_rows: int) -> list[list[dict[str, Any]]] | None:
+    """Split a version's data files into groups of at most ``max_rows`` rows (whole files, by their statistics).
+
+    Files are grouped in order of their partition values, so a group touches few partitions. A file
+    larger than ``max_rows`` is a group of its own.
+
+    Returns:
+        None when one write suffices (at most ``max_rows`` rows in all), or when the files cannot be
+        read one group at a time: a file without a row count, or with a deletion vector.
+    """
+    if any(a.get("deletionVector") for a in adds):
+        return None
+    rows = [delta_commit.rows_of([a]) for a in adds]
+    if any(n is None for n in rows) or sum(n or 0 for n in rows) <= max_rows:
+        return None
+    order = sorted(range(len(adds)), key=lambda i: (sorted((adds[i].get("partitionValues") or {}).items()), str(adds[i]["path"])))
+    groups: list[list[dict[str, Any]]] = [[]]
+    in_group = 0
+    for i in order:
+        n = rows[i] or 0
+        if groups[-1] and in_group + n > max_rows:
+            groups.append([])
+            in_group = 0
+        groups[-1].append(adds[i])
+        in_group += n
+    return groups
 
 
 #: Rows one partitioned staging write covers at most (whole partitions; see :func:`partition_groups`).
@@ -327,23 +377,89 @@ def partition_groups(df: "DataFrame", partition_by: list[str], *, max_rows: int)
     return [reduce(lambda a, b: a | b, [_one(k) for k in g]) for g in groups]
 
 
-def _stage(spark: "SparkSession", df: "DataFrame", path: str, partition_by: list[str] | None) -> tuple[str, list[dict[str, Any]]]:
-    """Write ``df`` as a Delta table in a hidden staging folder of ``path``; return the folder and its adds.
+def _partition_split(df: "DataFrame", partition_by: list[str] | None) -> list["DataFrame"]:
+    """``df`` as the frames of its partition groups (:func:`partition_groups`), or as itself."""
+    groups = partition_groups(df, partition_by, max_rows=PARTITION_GROUP_ROWS) if partition_by else None
+    return [df] if groups is None else [df.where(cond) for cond in groups]
 
-    A partitioned table is written in groups of whole partitions (:func:`partition_groups`), so
-    the writer's memory is bounded by the group, not by the table.
+
+def read_files(spark: "SparkSession", table: str, adds: list[dict[str, Any]], schema: "StructType") -> "DataFrame":
+    """The rows of the given data files of ``table``, with the table's ``schema``.
+
+    For tables without deletion vectors or column mapping (whose files hold every row under the
+    column's own name). A file written before a column was added reads that column as null.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StructType
+
+    by_part: dict[tuple[tuple[str, Any], ...], list[str]] = {}
+    for a in adds:
+        key = tuple(sorted((a.get("partitionValues") or {}).items()))
+        by_part.setdefault(key, []).append(join_path(table if is_remote(table) else local_path(table), unquote(str(a["path"]))))
+    frames = []
+    for key, files in by_part.items():
+        in_file = StructType([f for f in schema.fields if f.name not in dict(key)])
+        df = spark.read.schema(in_file).parquet(*files)
+        for col, value in key:
+            df = df.withColumn(col, F.lit(value))
+        frames.append(df.select(*[F.col(f"`{f.name}`").cast(f.dataType).alias(f.name) for f in schema.fields]))
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.unionByName(f)
+    return out
+
+
+class _LazyFrames(Sequence["DataFrame"]):
+    """The rewrite of each file group, built when it is staged (one engine plan at a time)."""
+
+    def __init__(self, build: Callable[[list[dict[str, Any]]], "DataFrame"], groups: list[list[dict[str, Any]]]) -> None:
+        self._build, self._groups = build, groups
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    def __getitem__(self, i: int) -> "DataFrame":  # type: ignore[override]
+        return self._build(self._groups[i])
+
+    def __iter__(self) -> Iterator["DataFrame"]:
+        return (self._build(g) for g in self._groups)
+
+
+def _stage(spark: "SparkSession", frames: Sequence["DataFrame"], path: str,
+           partition_by: list[str] | None) -> tuple[str, list[dict[str, Any]]]:
+    """Write ``frames`` one after another as one Delta table in a hidden staging folder of ``path``.
+
+    Each frame is one engine write, so the writer's memory is bounded by the frame, not by the
+    table (partition groups, or groups of the read version's files).
+
+    Returns:
+        The staging folder and the ``add`` actions of its files.
     """
     staging = join_path(path if is_remote(path) else local_path(path), STAGING_DIR, uuid.uuid4().hex)
-    groups = partition_groups(df, partition_by, max_rows=PARTITION_GROUP_ROWS) if partition_by else None
-    for i, cond in enumerate(groups or [None]):
-        writer = (df if cond is None else df.where(cond)).write.format("delta").mode("overwrite" if i == 0 else "append")
+    for i, frame in enumerate(frames):
+        writer = frame.write.format("delta").mode("overwrite" if i == 0 else "append")
         if partition_by:
             writer = writer.partitionBy(*partition_by)
         writer.save(staging)
-        if groups:
-            log.info("%s: staged partition group %d of %d", path, i + 1, len(groups))
+        if len(frames) > 1:
+            log.info("%s: staged group %d of %d", path, i + 1, len(frames))
     adds = list(delta_commit.snapshot_adds(staging, delta_commit.latest_version(staging)).values())
     return staging, adds
+
+
+def _retyped_metadata(path: str, read_version: int, staging: str) -> dict[str, Any]:
+    """The table's ``metaData`` action at ``read_version`` with the staged table's column types.
+
+    Column names, order and types come from the staged rewrite; each kept column keeps the table's
+    nullability and field metadata (comments); the table's id, partition columns and properties stay.
+    """
+    table = delta_commit.metadata_at(path, read_version)
+    staged = delta_commit.metadata_at(staging, delta_commit.latest_version(staging))
+    old = {f["name"]: f for f in json.loads(table["schemaString"])["fields"]}
+    fields = [{**old[f["name"]], "type": f["type"]} if f["name"] in old else f
+              for f in json.loads(staged["schemaString"])["fields"]]
+    schema = {**json.loads(table["schemaString"]), "fields": fields}
+    return {**table, "schemaString": json.dumps(schema, separators=(",", ":"))}
 
 
 def _publish(path: str, staging: str, adds: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -373,21 +489,33 @@ def _remove_staging(staging: str) -> None:
 def _staged_rewrite(
     spark: "SparkSession", df: "DataFrame", path: str, *, read_version: int, replaced: list[dict[str, Any]],
     expect: Expectation, partition_by: list[str] | None, tag: str, description: str, operation: str,
+    groups: Sequence["DataFrame"] | None = None, retype: bool = False,
 ) -> WriteResult:
-    """Stage ``df``, verify it, then commit it replacing the files ``replaced`` (read at ``read_version``)."""
-    staging, staged = _stage(spark, df, path, partition_by)
+    """Stage ``df``, verify it, then commit it replacing the files ``replaced`` (read at ``read_version``).
+
+    Args:
+        groups: ``df`` as the rewrites of groups of ``replaced`` (:func:`file_groups`), staged one
+            write each; by default ``df`` is staged in partition groups.
+        retype: The rewrite changes column types (or drops columns): the commit carries the table's
+            ``metaData`` with the new schema, and is refused if another commit intervened.
+    """
+    frames: Sequence["DataFrame"] = groups if groups is not None else _partition_split(df, partition_by)
+    staging, staged = _stage(spark, frames, path, partition_by)
     try:
         version = delta_commit.latest_version(staging)
-        _check_schema(staging, _delta_schema(path), version)
+        _check_schema(staging, df.schema.jsonValue() if retype else _delta_schema(path), version)
         got = _totals(spark, staging, version, maintenance_for(spark, staging), list(expect.non_null))
         _compare(f"{path} (staged rewrite, nothing committed)", version, expect, got)
+        metadata = (_retyped_metadata(path, read_version, staging)
+                    if retype and _field_types(df.schema.jsonValue()) != _field_types(_delta_schema(path)) else None)
         adds = _publish(path, staging, staged)
         now_ms = int(1000 * time.time())
         removes = [delta_commit.remove_of(a, now_ms=now_ms) for a in replaced]
         try:
             committed = delta_commit.commit(
                 path, read_version=read_version, adds=adds, removes=removes, operation=operation,
-                parameters={"lakewarden": description or operation, "rows": str(expect.rows)}, tag=tag)
+                parameters={"lakewarden": description or operation, "rows": str(expect.rows)}, tag=tag,
+                metadata=metadata)
         except LakewardenError:
             for a in adds:
                 try:
@@ -414,6 +542,7 @@ def safe_write(
     description: str = "",
     maintenance: DeltaMaintenance | None = None,
     read_version: int | None = None,
+    rewrite_files: Callable[[list[dict[str, Any]]], "DataFrame"] | None = None,
 ) -> WriteResult:
     """Write ``df`` to the Delta table at ``path`` and verify the job's own commit.
 
@@ -431,7 +560,11 @@ def safe_write(
             deletion-vector table on a classic session).
         read_version: The version ``df`` was read at, for a full overwrite: the rewrite is staged and
             replaces exactly that version's files, so rows appended meanwhile are kept (when the table
-            allows a Lakewarden commit; otherwise the engine writes it).
+            allows a Lakewarden commit; otherwise the engine writes it). With ``overwrite_schema`` the
+            staged rewrite may change column types; its commit then carries the new schema.
+        rewrite_files: For a staged rewrite: ``df`` restricted to a group of the read version's data
+            files (their ``add`` actions). Given, a large table is staged in groups of at most
+            :data:`FILE_GROUP_ROWS` rows, one engine write each, so memory does not grow with the table.
 
     Returns:
         The committed version and rows written.
@@ -451,10 +584,17 @@ def safe_write(
         expect = expectation_of(df)
     tag = delta_commit.new_tag("write")
     if (exists and read_version is not None and mode == "overwrite" and replace_where is None
-            and _staging_refusal(spark, df, path) is None):
+            and _staging_refusal(spark, df, path, retype=overwrite_schema, partition_by=partition_by) is None):
         replaced = list(delta_commit.snapshot_adds(path, read_version).values())
+        groups: _LazyFrames | None = None
+        by_files = file_groups(replaced, max_rows=FILE_GROUP_ROWS) if rewrite_files is not None else None
+        if rewrite_files is not None and by_files is not None:
+            log.info("%s: rewriting %d file(s) in %d group(s) of at most %d rows", path, len(replaced), len(by_files),
+                     FILE_GROUP_ROWS)
+            groups = _LazyFrames(rewrite_files, by_files)
         return _staged_rewrite(spark, df, path, read_version=read_version, replaced=replaced, expect=expect,
-                               partition_by=partition_by, tag=tag, description=description or "rewrite", operation="WRITE")
+                               partition_by=partition_by, tag=tag, description=description or "rewrite", operation="WRITE",
+                               groups=groups, retype=overwrite_schema)
     if exists and is_s3(path) and not _engine_commits_safely(spark):
         # delta-spark's S3 commit is not put-if-absent: Lakewarden commits the staged files itself.
         if mode == "append" and replace_where is None and _staging_refusal(spark, df, path) is None:

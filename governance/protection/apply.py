@@ -29,7 +29,7 @@ from governance.protection.transforms import (
     TokenTransform,
 )
 from governance.protection.fanout import workers_for
-from governance.safe_write import Expectation, WriteResult, safe_write
+from governance.safe_write import Expectation, WriteResult, read_files, safe_write
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -234,8 +234,9 @@ def apply_plan(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, *, desc
     expect = Expectation(rows=plan.rows, non_null={c: n for c, n in plan.non_null.items() if c not in dropped})
     res = safe_write(
         spark, out, plan.table, mode="overwrite", partition_by=plan.partition_by or None, overwrite_schema=True,
-        expect=expect, read_version=plan.version,
-        description=description or f"protect {len(work)} column(s)",
+        expect=expect, read_version=plan.version, description=description or f"protect {len(work)} column(s)",
+        rewrite_files=lambda adds: _protected(read_files(spark, plan.table, adds, df.schema), plan, ordered, transforms,
+                                              workers=workers),
     )
     caught_up, through, left = 0, plan.version, 0
     if not dropped:
@@ -278,30 +279,6 @@ def _protected(df: "DataFrame", plan: ProtectPlan, ordered: list[ColumnPlan], tr
     return out.select(*[F.col(f"`{f.name}`") for f in df.schema.fields if f.name in out.columns])
 
 
-def _read_files(spark: "SparkSession", table: str, adds: list[dict[str, Any]], schema: Any) -> "DataFrame":
-    """The rows of the given data files of ``table`` (plain tables: no deletion vectors, no column mapping)."""
-    import os
-
-    from pyspark.sql import functions as F
-
-    from governance.lake import local_path
-
-    by_part: dict[tuple[tuple[str, Any], ...], list[str]] = {}
-    for a in adds:
-        key = tuple(sorted((a.get("partitionValues") or {}).items()))
-        by_part.setdefault(key, []).append(os.path.join(local_path(table), str(a["path"])))
-    frames = []
-    for key, files in by_part.items():
-        df = spark.read.parquet(*files)
-        for col, value in key:
-            df = df.withColumn(col, F.lit(value))
-        frames.append(df.select(*[F.col(f"`{f.name}`").cast(f.dataType).alias(f.name) for f in schema.fields]))
-    out = frames[0]
-    for f in frames[1:]:
-        out = out.unionByName(f)
-    return out
-
-
 def _catch_up(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, ordered: list[ColumnPlan],
               transforms: dict[str, Any], res: WriteResult, *, description: str,
               passes: int = 3, workers: int = 0) -> tuple[int, int, int, WriteResult]:
@@ -334,7 +311,7 @@ def _catch_up(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, ordered:
         through = latest
         if not new:
             continue
-        df = _read_files(spark, plan.table, new, spark.read.format("delta").option("versionAsOf", latest).load(plan.table).schema)
+        df = read_files(spark, plan.table, new, spark.read.format("delta").option("versionAsOf", latest).load(plan.table).schema)
         per_subject = [c for c in ordered if c.action == "encrypt_per_subject"]
         if per_subject:
             keying, _n = _subject_keying(spark, df, plan, per_subject, km)

@@ -114,7 +114,7 @@ def test_a_partitioned_rewrite_written_in_groups_keeps_every_row_and_partition(
     with caplog.at_level(logging.INFO, logger="governance.safe_write"):
         deleted = safe_delete(spark, path, where="id % 10 = 0")
     assert deleted.rows == 4
-    assert "staged partition group 4 of 4" in caplog.text  # four partitions of 9 rows: one write each
+    assert "staged group 4 of 4" in caplog.text  # four partitions of 9 rows: one write each
     rows = spark.read.format("delta").load(path).collect()
     assert sorted(r["id"] for r in rows) == [i for i in range(40) if i % 10]
     assert all(r["s"] == str(r["id"]) for r in rows)
@@ -139,3 +139,79 @@ def test_a_rewrite_staged_in_more_commits_than_a_checkpoint_interval_commits_pla
     assert sorted(r["id"] for r in rows) == [i for i in range(48) if i % 8 != 1]
     adds = delta_commit.read_commit(path, 1).adds
     assert len(adds) >= 12 and all("stats_parsed" not in a and isinstance(a["partitionValues"], dict) for a in adds)
+
+
+def _multi_file_table(spark, path: str, files: int, rows_per_file: int) -> None:
+    """A partitioned table of ``files`` appends (one file each per partition); ``n`` is a long."""
+    for i in range(files):
+        df = spark.sql(f"select id, id * 10 as n, cast(id % 2 as string) as part "
+                       f"from range({i * rows_per_file}, {(i + 1) * rows_per_file})")
+        safe_write(spark, df.coalesce(1), path, mode="overwrite" if i == 0 else "append", partition_by=["part"])
+
+
+def test_a_retyping_rewrite_in_file_groups_commits_once_with_the_new_schema_and_keeps_the_table_metadata(
+        spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import json
+    import logging
+
+    from pyspark.sql import functions as F
+
+    from governance import delta_commit
+    from governance import safe_write as sw
+
+    path = str(tmp_path / "t")
+    _multi_file_table(spark, path, files=5, rows_per_file=8)
+    DeltaTable(path).alter.set_table_properties({"delta.logRetentionDuration": "interval 45 days"})
+    before = delta_commit.metadata_at(path, delta_commit.latest_version(path))
+    v = delta_commit.latest_version(path)
+    monkeypatch.setattr(sw, "FILE_GROUP_ROWS", 9)  # five files of 4 rows per partition: groups of two files
+
+    def retype(df):
+        return df.withColumn("n", F.concat(F.lit("n-"), F.col("n").cast("string")))
+
+    built: list[int] = []
+
+    def per_files(adds):
+        built.append(len(adds))
+        return retype(sw.read_files(spark, path, adds, spark.read.format("delta").option("versionAsOf", v).load(path).schema))
+
+    whole = retype(spark.read.format("delta").option("versionAsOf", v).load(path))
+    with caplog.at_level(logging.INFO, logger="governance.safe_write"):
+        res = safe_write(spark, whole, path, mode="overwrite", partition_by=["part"], overwrite_schema=True,
+                         read_version=v, rewrite_files=per_files)
+    assert res.version == v + 1 and res.rows == 40
+    assert len(built) == 5 and all(n == 2 for n in built)  # ten files, two per group
+    assert "staged group 5 of 5" in caplog.text
+    ours = delta_commit.read_commit(path, res.version)
+    assert ours.metadata is not None and len(ours.removes) == 10
+    after = json.loads(ours.metadata["schemaString"])
+    assert {f["name"]: f["type"] for f in after["fields"]} == {"id": "long", "n": "string", "part": "string"}
+    assert ours.metadata["configuration"]["delta.logRetentionDuration"] == "interval 45 days"
+    assert {k: ours.metadata[k] for k in ("id", "partitionColumns", "configuration")} == \
+        {k: before[k] for k in ("id", "partitionColumns", "configuration")}
+    rows = spark.read.format("delta").load(path).collect()
+    assert sorted((r["id"], r["n"], r["part"]) for r in rows) == [(i, f"n-{i * 10}", str(i % 2)) for i in range(40)]
+    assert DeltaTable(path).schema().to_json() and DeltaTable(path).to_pyarrow_table().num_rows == 40
+
+
+def test_a_retyping_rewrite_is_refused_when_another_commit_came_first_and_leaves_the_table_as_it_was(
+        spark, tmp_path: Path) -> None:
+    from pyspark.sql import functions as F
+
+    from governance import delta_commit
+    from governance.errors import ConcurrentWriteError
+
+    path = str(tmp_path / "t")
+    _multi_file_table(spark, path, files=2, rows_per_file=6)
+    v = delta_commit.latest_version(path)
+    whole = spark.read.format("delta").option("versionAsOf", v).load(path).withColumn("n", F.col("n").cast("string"))
+    whole.schema  # noqa: B018 - analyzed before the other writer commits
+    write_deltalake(path, pa.table({"id": pa.array([100], pa.int64()), "n": pa.array([1000], pa.int64()),
+                                    "part": ["0"]}), mode="append")
+    with pytest.raises(ConcurrentWriteError, match="changes the schema"):
+        safe_write(spark, whole, path, mode="overwrite", partition_by=["part"], overwrite_schema=True, read_version=v)
+    assert delta_commit.latest_version(path) == v + 1
+    rows = spark.read.format("delta").load(path).collect()
+    assert sorted(r["id"] for r in rows) == [*range(12), 100] and all(isinstance(r["n"], int) for r in rows)
+    staged = [p for p in (tmp_path / "t").rglob("*.parquet") if "_lakewarden_staging" in str(p) or p.name.startswith("lw-")]
+    assert not staged, f"staged files left behind: {staged[:3]}"
