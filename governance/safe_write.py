@@ -306,8 +306,8 @@ def _staging_refusal(spark: "SparkSession", df: "DataFrame", path: str, *, retyp
 
 #: Rows one staged write of a whole-table rewrite covers at most (whole files; see :func:`file_groups`).
 #: The embedded engine writes one file per core and buffers each whole file until it closes, so its
-#: memory follows the rows of one write, not the table: 100k rows keep it near its small-table peak.
-FILE_GROUP_ROWS = 100_000
+#: memory follows the rows of one write, not the table: 50k rows keep it near its small-table peak.
+FILE_GROUP_ROWS = 50_000
 
 
 def file_groups(adds: list[dict[str, Any]], *, max_rows: int) -> list[list[dict[str, Any]]] | None:
@@ -703,9 +703,12 @@ def safe_delete(
     if _staging_refusal(spark, df, path) is None:
         replaced = list(delta_commit.snapshot_adds(path, prev_version).values())
         parts = _partitions(path)
-        res = _staged_rewrite(spark, df.where(f"NOT ({where}) OR ({where}) IS NULL"), path, read_version=prev_version,
+        keep = f"NOT ({where}) OR ({where}) IS NULL"
+        by_files = file_groups(replaced, max_rows=FILE_GROUP_ROWS)
+        groups = None if by_files is None else _LazyFrames(lambda adds: read_files(spark, path, adds, df.schema).where(keep), by_files)
+        res = _staged_rewrite(spark, df.where(keep), path, read_version=prev_version,
                               replaced=replaced, expect=_plus(before, matched, -1), partition_by=parts or None, tag=tag,
-                              description=description or "delete", operation="DELETE")
+                              description=description or "delete", operation="DELETE", groups=groups)
         return WriteResult(table=path, version=res.version, rows=matched.rows, previous_version=prev_version)
     spark.conf.set("spark.databricks.delta.commitInfo.userMetadata", tag)
     try:

@@ -82,6 +82,10 @@ def _lock(path: str) -> threading.Lock:
     return _locks.setdefault(path, threading.Lock())
 
 
+#: Rows per Parquet row group of a key table write (memory of a streamed append of millions of subject keys).
+_ROW_GROUP_ROWS = 65_536
+
+
 class KeyTables:
     """Read and write the two key tables.
 
@@ -118,10 +122,12 @@ class KeyTables:
 
     @staticmethod
     def _write_arrow(path: str, data: pa.Table | pa.RecordBatchReader, mode: str) -> None:
-        from deltalake import write_deltalake
+        from deltalake import WriterProperties, write_deltalake
 
         try:
-            write_deltalake(path, data, mode=mode)  # type: ignore[call-overload]
+            # row groups of a bounded size: delta-rs otherwise buffers about a million rows before a flush
+            write_deltalake(path, data, mode=mode,  # type: ignore[call-overload]
+                            writer_properties=WriterProperties(max_row_group_size=_ROW_GROUP_ROWS))
         except Exception as exc:  # noqa: BLE001
             raise KeyProviderError(f"key table {path} could not be written: {str(exc).splitlines()[0][:200]}") from None
 

@@ -64,6 +64,9 @@ class ProtectResult:
 #: Subject identities wrapped and stored per chunk (one provider batch sequence, bounded memory).
 _KEY_CHUNK = 20_000
 
+#: Rows of the table per slice of its distinct subject identities (see :func:`_subject_keying`).
+_SUBJECT_SLICE_ROWS = 500_000
+
 
 def _subject_keying(spark: "SparkSession", df: "DataFrame", plan: ProtectPlan, cols: list[ColumnPlan],
                     km: KeyManager) -> tuple[SubjectKeying, int]:
@@ -113,16 +116,21 @@ def _subject_keying(spark: "SparkSession", df: "DataFrame", plan: ProtectPlan, c
     keying = SubjectKeying(secret=os.urandom(32), token_keys=token_keys)
     identities = texts.select(udf1(keying)(F.col("s")).alias("i")).distinct() if refs else texts.select(F.col("s").alias("i"))
 
+    # The engine holds one distinct set at a time: the identities are split into slices by hash.
+    slices = max(1, -(-plan.rows // _SUBJECT_SLICE_ROWS))
+
     def chunks() -> "Iterator[list[str]]":
         chunk: list[str] = []
-        for row in identities.toLocalIterator():
-            if row[0] is None:
-                raise InputError(f"table {plan.table}: a tokenized subject value in column {plan.subject_column!r} "
-                                 "cannot be detokenized with the protector's token keys")
-            chunk.append(row[0])
-            if len(chunk) >= _KEY_CHUNK:
-                yield chunk
-                chunk = []
+        for k in range(slices):
+            part = identities if slices == 1 else identities.where(F.pmod(F.xxhash64(F.col("i")), F.lit(slices)) == k)
+            for row in part.toLocalIterator():
+                if row[0] is None:
+                    raise InputError(f"table {plan.table}: a tokenized subject value in column {plan.subject_column!r} "
+                                     "cannot be detokenized with the protector's token keys")
+                chunk.append(row[0])
+                if len(chunk) >= _KEY_CHUNK:
+                    yield chunk
+                    chunk = []
         if chunk:
             yield chunk
 

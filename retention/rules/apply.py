@@ -23,7 +23,7 @@ from governance.retry import with_conflict_retries
 from retention.rules.plan import RetentionPlan, anonymized_frame, effective_predicates
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
     from governance.audit import AuditLog
     from governance.maintenance import DeltaMaintenance
@@ -67,7 +67,7 @@ def apply_plan(
     """
     from pyspark.sql import functions as F
 
-    from governance.safe_write import safe_delete, safe_write
+    from governance.safe_write import read_files, safe_delete, safe_write
     from retention.rules.anonymize import result_is_string
 
     today = date.fromisoformat(plan.today)
@@ -90,14 +90,20 @@ def apply_plan(
 
                 read_version = maintenance.version(tp.path)
                 df = spark.read.format("delta").option("versionAsOf", read_version).load(tp.path)
-                kept = df.where(F.expr(f"NOT coalesce(({dele}), FALSE)")) if dele and tp.rows_delete else df
                 rule = next(r for r in policy.rules if r.name == tp.anonymize.rule)  # type: ignore[union-attr]
                 types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
                 retype = any(result_is_string(a) and types.get(c) != "string" for c, a in rule.anonymize.items())
-                out = anonymized_frame(kept, tp, policy, anon, salt=os.urandom(16).hex())
+                salt = os.urandom(16).hex()
+
+                def rewrite(rows: "DataFrame") -> "DataFrame":
+                    kept = rows.where(F.expr(f"NOT coalesce(({dele}), FALSE)")) if dele and tp.rows_delete else rows
+                    return anonymized_frame(kept, tp, policy, anon, salt=salt)
+
                 parts = list(DeltaTable(tp.path).metadata().partition_columns)
-                res = safe_write(spark, out, tp.path, mode="overwrite", partition_by=parts or None, overwrite_schema=retype,
-                                 description=desc, maintenance=maintenance, read_version=read_version)
+                res = safe_write(spark, rewrite(df), tp.path, mode="overwrite", partition_by=parts or None,
+                                 overwrite_schema=retype, description=desc, maintenance=maintenance,
+                                 read_version=read_version,
+                                 rewrite_files=lambda adds: rewrite(read_files(spark, tp.path, adds, df.schema)))
                 version, deleted, anonymized = res.version, tp.rows_delete if dele else 0, tp.rows_anonymize
             else:
                 assert dele is not None

@@ -215,3 +215,22 @@ def test_a_retyping_rewrite_is_refused_when_another_commit_came_first_and_leaves
     assert sorted(r["id"] for r in rows) == [*range(12), 100] and all(isinstance(r["n"], int) for r in rows)
     staged = [p for p in (tmp_path / "t").rglob("*.parquet") if "_lakewarden_staging" in str(p) or p.name.startswith("lw-")]
     assert not staged, f"staged files left behind: {staged[:3]}"
+
+
+def test_a_delete_staged_in_file_groups_removes_only_the_matched_rows_in_one_commit(
+        spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from governance import delta_commit
+    from governance import safe_write as sw
+
+    path = str(tmp_path / "t")
+    _multi_file_table(spark, path, files=4, rows_per_file=10)
+    v = delta_commit.latest_version(path)
+    monkeypatch.setattr(sw, "FILE_GROUP_ROWS", 10)
+    with caplog.at_level(logging.INFO, logger="governance.safe_write"):
+        res = safe_delete(spark, path, where="id % 7 = 0 OR n IS NULL")
+    assert res.rows == 6 and res.version == v + 1
+    assert "staged group 4 of 4" in caplog.text  # eight files of 5 rows: two per group
+    rows = spark.read.format("delta").load(path).collect()
+    assert sorted((r["id"], r["n"], r["part"]) for r in rows) == [(i, i * 10, str(i % 2)) for i in range(40) if i % 7]
