@@ -75,9 +75,9 @@ def _subject_keying(spark: "SparkSession", df: "DataFrame", plan: ProtectPlan, c
     The distinct subject identities are streamed from the engine in chunks, one hash slice of them
     per query (a slice per :data:`_SUBJECT_SLICE_ROWS` rows of the table, so the engine's distinct
     set is bounded too); each chunk's keys are derived, wrapped and appended to
-    ``_lakewarden/subject_keys`` (one commit), so neither the driver nor the UDF holds a key per subject. A subject column that is already tokenized is detokenized
-    (the protector holds its domain's token key), so a subject keeps the same reference before and
-    after tokenizing.
+    ``_lakewarden/subject_keys`` (one commit), so neither the driver nor the UDF holds a key per
+    subject. A subject column that is already tokenized is detokenized (the protector holds its
+    domain's token key), so a subject keeps the same reference before and after tokenizing.
 
     Returns:
         (the keying to encrypt with, the number of subjects keyed).
