@@ -162,11 +162,6 @@ def metadata_at(path: str, version: int) -> dict[str, Any]:
     return md
 
 
-def partition_columns(path: str) -> list[str]:
-    """The partition columns of the table's latest version."""
-    return list(metadata_at(path, latest_version(path)).get("partitionColumns") or [])
-
-
 def _json_add(add: dict[str, Any]) -> dict[str, Any]:
     """An ``add`` action in its commit (JSON) form, also when it was read from a Parquet checkpoint.
 

@@ -289,7 +289,8 @@ def _staging_refusal(spark: "SparkSession", df: "DataFrame", path: str, *, retyp
     """
     from governance.features import read_features
 
-    why = delta_commit.raw_commit_refusal(path, read_features(path))
+    features = read_features(path)
+    why = delta_commit.raw_commit_refusal(path, features)
     if why:
         return why
     written, stored = _field_types(df.schema.jsonValue()), _field_types(_delta_schema(path))
@@ -297,7 +298,7 @@ def _staging_refusal(spark: "SparkSession", df: "DataFrame", path: str, *, retyp
         return None
     if not retype:
         return "the rewrite changes the table's schema"
-    if list(partition_by or []) != delta_commit.partition_columns(path):
+    if list(partition_by or []) != list(features.partition_columns):
         return "the rewrite changes the table's partition columns"
     if not {n for n, _ in written} <= {n for n, _ in stored}:
         return "the rewrite adds columns"
@@ -409,6 +410,16 @@ def read_files(spark: "SparkSession", table: str, adds: list[dict[str, Any]], sc
     return out
 
 
+def _file_group_frames(path: str, replaced: list[dict[str, Any]],
+                       build: Callable[[list[dict[str, Any]]], "DataFrame"]) -> "_LazyFrames | None":
+    """The rewrite of ``replaced`` as one frame per file group (:func:`file_groups`); None: one write suffices."""
+    by_files = file_groups(replaced, max_rows=FILE_GROUP_ROWS)
+    if by_files is None:
+        return None
+    log.info("%s: rewriting %d file(s) in %d group(s) of at most %d rows", path, len(replaced), len(by_files), FILE_GROUP_ROWS)
+    return _LazyFrames(build, by_files)
+
+
 class _LazyFrames(Sequence["DataFrame"]):
     """The rewrite of each file group, built when it is staged (one engine plan at a time)."""
 
@@ -503,11 +514,13 @@ def _staged_rewrite(
     staging, staged = _stage(spark, frames, path, partition_by)
     try:
         version = delta_commit.latest_version(staging)
-        _check_schema(staging, df.schema.jsonValue() if retype else _delta_schema(path), version)
+        stored = _delta_schema(path)
+        written = df.schema.jsonValue() if retype else stored
+        _check_schema(staging, written, version)
         got = _totals(spark, staging, version, maintenance_for(spark, staging), list(expect.non_null))
         _compare(f"{path} (staged rewrite, nothing committed)", version, expect, got)
-        metadata = (_retyped_metadata(path, read_version, staging)
-                    if retype and _field_types(df.schema.jsonValue()) != _field_types(_delta_schema(path)) else None)
+        new_schema = _field_types(written) != _field_types(stored)
+        metadata = _retyped_metadata(path, read_version, staging) if new_schema else None
         adds = _publish(path, staging, staged)
         now_ms = int(1000 * time.time())
         removes = [delta_commit.remove_of(a, now_ms=now_ms) for a in replaced]
@@ -586,12 +599,7 @@ def safe_write(
     if (exists and read_version is not None and mode == "overwrite" and replace_where is None
             and _staging_refusal(spark, df, path, retype=overwrite_schema, partition_by=partition_by) is None):
         replaced = list(delta_commit.snapshot_adds(path, read_version).values())
-        groups: _LazyFrames | None = None
-        by_files = file_groups(replaced, max_rows=FILE_GROUP_ROWS) if rewrite_files is not None else None
-        if rewrite_files is not None and by_files is not None:
-            log.info("%s: rewriting %d file(s) in %d group(s) of at most %d rows", path, len(replaced), len(by_files),
-                     FILE_GROUP_ROWS)
-            groups = _LazyFrames(rewrite_files, by_files)
+        groups = None if rewrite_files is None else _file_group_frames(path, replaced, rewrite_files)
         return _staged_rewrite(spark, df, path, read_version=read_version, replaced=replaced, expect=expect,
                                partition_by=partition_by, tag=tag, description=description or "rewrite", operation="WRITE",
                                groups=groups, retype=overwrite_schema)
@@ -704,8 +712,7 @@ def safe_delete(
         replaced = list(delta_commit.snapshot_adds(path, prev_version).values())
         parts = _partitions(path)
         keep = f"NOT ({where}) OR ({where}) IS NULL"
-        by_files = file_groups(replaced, max_rows=FILE_GROUP_ROWS)
-        groups = None if by_files is None else _LazyFrames(lambda adds: read_files(spark, path, adds, df.schema).where(keep), by_files)
+        groups = _file_group_frames(path, replaced, lambda adds: read_files(spark, path, adds, df.schema).where(keep))
         res = _staged_rewrite(spark, df.where(keep), path, read_version=prev_version,
                               replaced=replaced, expect=_plus(before, matched, -1), partition_by=parts or None, tag=tag,
                               description=description or "delete", operation="DELETE", groups=groups)
