@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 
+#: ``MIMALLOC_PURGE_DELAY`` (milliseconds) given to the embedded engine's allocator unless the
+#: environment already sets it: 0 returns freed memory to the system at once.
+EMBEDDED_PURGE_DELAY = "0"
+
 
 @dataclass
 class _Embedded:
@@ -43,13 +47,18 @@ def _start_sail() -> _Embedded:
     global _embedded
     if _embedded is not None:
         return _embedded
+    os.environ.setdefault("RUST_LOG", "error")
+    # Sail allocates with its own mimalloc, which by default keeps freed pages for a delay that idle
+    # engine threads never reach: the process then grows with every write of a long job (protect's
+    # and retention's file groups). Purging at once keeps the peak near one group's. Set before the
+    # engine starts, as the allocator reads it on first use; an explicit setting in the environment wins.
+    os.environ.setdefault("MIMALLOC_PURGE_DELAY", EMBEDDED_PURGE_DELAY)
     try:
         from pysail.spark import SparkConnectServer
     except ImportError as exc:  # pragma: no cover - the lock file installs pysail
         raise EngineUnavailableError(
             "the embedded engine needs pysail; install the project with `make test` or `pip install -r requirements.lock`"
         ) from exc
-    os.environ.setdefault("RUST_LOG", "error")
     server = SparkConnectServer("127.0.0.1", 0)
     try:
         server.start(background=True)

@@ -57,3 +57,36 @@ def test_resolve_table_takes_names_under_the_root_and_paths_as_given(tmp_path: P
     s = Settings(lake=LakeSettings(root=str(tmp_path)))
     assert resolve_table(s, "customers") == str(tmp_path / "customers")
     assert resolve_table(s, "s3://bank/t") == "s3://bank/t"
+
+
+_START_EMBEDDED = (
+    "from governance.config import EngineSettings\n"
+    "from governance.engine import get_session, stop_embedded\n"
+    "assert get_session(EngineSettings(kind='embedded')).range(3).count() == 3\n"
+    "stop_embedded()\n"
+)
+
+
+def _allocator_purge_delay(extra_env: dict[str, str]) -> str:
+    """Start the embedded engine in a fresh process; return the purge delay its allocator reports it read."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MIMALLOC_")}
+    env.update({"MIMALLOC_VERBOSE": "1", "RUST_LOG": "error", **extra_env})
+    proc = subprocess.run([sys.executable, "-c", _START_EMBEDDED], capture_output=True, text=True, env=env,
+                          cwd=str(Path(__file__).resolve().parents[2]), timeout=180, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = re.findall(r"option 'purge_delay': (-?\d+)", proc.stdout + proc.stderr)
+    assert found, "the engine's allocator printed no purge_delay option"
+    return found[-1]
+
+
+def test_embedded_engine_allocator_purges_freed_memory_at_once() -> None:
+    assert _allocator_purge_delay({}) == "0"
+
+
+def test_embedded_engine_allocator_keeps_an_explicit_purge_delay() -> None:
+    assert _allocator_purge_delay({"MIMALLOC_PURGE_DELAY": "25"}) == "25"
