@@ -141,7 +141,7 @@ def _verify(args: argparse.Namespace, ctx: JobContext) -> int:
 
     destroyed = set(req.progress.get("keys", {}).get("key_ids", []))
     if destroyed:
-        alive = sorted(r.key_id for r in key_access_from_settings(ctx.settings, provider).subject_rows() if r.key_id in destroyed)
+        alive = sorted(r.key_id for r in key_access_from_settings(ctx.settings, provider).subject_rows(key_ids=destroyed))
         scan.findings += [Finding("subject key table", f"subject key {k} still exists", "key") for k in alive]
     ctx.audit.append(action="erase.verify", counts={"files": scan.files, "bytes": scan.bytes, "findings": len(scan.findings),
                                                      "scan_ms": round(scan.seconds * 1000)},

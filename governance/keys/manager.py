@@ -261,7 +261,7 @@ class KeyManager:
     def subject_keys(self, key_ids: Iterable[str]) -> dict[str, bytes]:
         """Unwrap subject keys (revealer). Destroyed keys are absent from the result."""
         wanted = set(key_ids)
-        rows = {r.key_id: r for r in self.tables.subject_rows() if r.key_id in wanted}
+        rows = {r.key_id: r for r in self.tables.subject_rows_where(key_ids=wanted)}
         todo = sorted(rows)
         if not todo:
             return {}
@@ -271,17 +271,17 @@ class KeyManager:
     def destroy_subjects(self, subjects: Sequence[str], *, dry_run: bool = True) -> DestroyReport:
         """Destroy every key of the given data subjects (crypto-shredding).
 
-        Rewrites the subject key table without them, then purges the table's history
-        (vacuum 0h, checkpoint, log cleanup) so no version or log file keeps them.
+        Deletes their rows from the subject key table (rewriting only the files that hold them),
+        then purges the table's history (vacuum 0h, checkpoint, log cleanup) so no version or log
+        file keeps them.
         """
         distinct = sorted(set(subjects))
         refs = set(self.provider.subject_refs(distinct)) if distinct else set()
-        rows = self.tables.subject_rows()
-        doomed = [r for r in rows if r.subject_ref in refs]
+        doomed = self.tables.subject_rows_where(subject_refs=refs)
         report = DestroyReport(subjects=len(distinct), keys=len(doomed), dry_run=dry_run)
         if dry_run or not doomed:
             return report
-        self.tables.replace_subject_keys([r for r in rows if r.subject_ref not in refs])
+        self.tables.delete_subject_keys(subject_refs=refs)
         report.removed_files = self.tables.purge_subject_history()
         return report
 
@@ -333,10 +333,10 @@ class KeyManager:
             sel = [r for r in rows if r.kind == "enc" and r.domain == domain]
             out.append({"kind": "enc", "domain": domain, "versions": "-", "latest": "-",
                         "kek_versions": ",".join(map(str, sorted({r.kek_version for r in sel}))), "keys": len(sel)})
-        subj = self.tables.subject_rows()
+        subj = self.tables.subject_kek_versions()
         if subj:
             out.append({"kind": "sub", "domain": "(subjects)", "versions": "-", "latest": "-",
-                        "kek_versions": ",".join(map(str, sorted({r.kek_version for r in subj}))), "keys": len(subj)})
+                        "kek_versions": ",".join(map(str, sorted(subj))), "keys": sum(subj.values())})
         return out
 
     def forget(self) -> None:

@@ -2,7 +2,7 @@
 
 Only wrapped keys are stored. These small system tables are written with ``deltalake``
 (delta-rs) directly: they are not data tables and must be writable while Spark is busy.
-Destroying subject keys rewrites the subject key table without them and then purges its
+Destroying subject keys deletes their rows (rewriting only the files that hold them) and then purges its
 history (vacuum with zero retention, checkpoint, log cleanup), so no older version or log
 entry still holds the destroyed wrapped keys.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +177,73 @@ class KeyTables:
                     raise failure[0] from None
                 raise
 
+    def subject_rows_where(self, *, key_ids: Collection[str] = (), subject_refs: Collection[str] = ()) -> list[SubjectKeyRow]:
+        """The subject keys whose ``key_id`` is in ``key_ids`` or whose ``subject_ref`` is in ``subject_refs``.
+
+        Read from ``_lakewarden/subject_keys`` in Arrow batches with the filter applied as they are
+        read, so only the matching rows become Python objects (the table holds a row per subject
+        protected: millions on a big lake).
+        """
+        import pyarrow.compute as pc
+
+        wanted = [(col, pa.array(sorted(set(vals)), pa.string())) for col, vals in (("key_id", key_ids), ("subject_ref", subject_refs)) if vals]
+        if not wanted or not self._exists(self.subject_keys_path):
+            return []
+        out: list[SubjectKeyRow] = []
+        try:
+            from deltalake import DeltaTable
+
+            # batches filtered here: the dataset's own filter trips over the file statistics' string_view type
+            for batch in DeltaTable(self.subject_keys_path).to_pyarrow_dataset().to_batches(use_threads=False):
+                masks = [pc.is_in(pc.cast(batch.column(col), pa.string()), value_set=vals) for col, vals in wanted]
+                mask = masks[0] if len(masks) == 1 else pc.or_(masks[0], masks[1])
+                out += [SubjectKeyRow(**r) for r in batch.filter(pc.fill_null(mask, False)).to_pylist()]
+        except Exception as exc:  # noqa: BLE001 - delta-rs errors
+            raise KeyProviderError(f"key table {self.subject_keys_path} is unreadable: {str(exc).splitlines()[0][:200]}") from None
+        return out
+
+    def subject_kek_versions(self) -> dict[int, int]:
+        """How many subject keys are wrapped under each KEK version (only that column of ``_lakewarden/subject_keys`` is read)."""
+        import pyarrow.compute as pc
+
+        if not self._exists(self.subject_keys_path):
+            return {}
+        try:
+            from deltalake import DeltaTable
+
+            column = DeltaTable(self.subject_keys_path).to_pyarrow_dataset().to_table(
+                columns=["kek_version"], use_threads=False).column("kek_version")
+        except Exception as exc:  # noqa: BLE001 - delta-rs errors
+            raise KeyProviderError(f"key table {self.subject_keys_path} is unreadable: {str(exc).splitlines()[0][:200]}") from None
+        return {int(v["values"]): int(v["counts"]) for v in pc.value_counts(column).to_pylist()}
+
+    def delete_subject_keys(self, *, key_ids: Collection[str] = (), subject_refs: Collection[str] = ()) -> int:
+        """Delete from ``_lakewarden/subject_keys`` the rows :meth:`subject_rows_where` selects.
+
+        One delta-rs delete: only the files holding such rows are rewritten (in bounded row
+        groups), the rest of the table is not read into memory. The history still holds the rows
+        until :meth:`purge_subject_history`.
+
+        Returns:
+            The rows deleted (0: no commit).
+        """
+        if not (key_ids or subject_refs) or not self._exists(self.subject_keys_path):
+            return 0
+        from deltalake import DeltaTable, WriterProperties
+
+        sql = " OR ".join(f"{col} IN ({', '.join(_sql_string(v) for v in sorted(set(vals)))})"
+                          for col, vals in (("key_id", key_ids), ("subject_ref", subject_refs)) if vals)
+        with _lock(self.subject_keys_path):
+            if not self.subject_rows_where(key_ids=key_ids, subject_refs=subject_refs):
+                return 0
+            try:
+                metrics = DeltaTable(self.subject_keys_path).delete(
+                    sql, writer_properties=WriterProperties(max_row_group_size=_ROW_GROUP_ROWS))
+            except Exception as exc:  # noqa: BLE001 - delta-rs errors
+                raise KeyProviderError(f"key table {self.subject_keys_path}: could not delete subject keys: "
+                                       f"{str(exc).splitlines()[0][:200]}") from None
+        return int(metrics.get("num_deleted_rows", 0))
+
     def replace_subject_keys(self, rows: list[SubjectKeyRow]) -> None:
         with _lock(self.subject_keys_path):
             self._write(self.subject_keys_path, SUBJECT_SCHEMA, [r.__dict__ for r in rows], "overwrite")
@@ -187,6 +254,11 @@ class KeyTables:
         Returns the removed file paths.
         """
         return purge_table_history(self.subject_keys_path)
+
+
+def _sql_string(value: str) -> str:
+    """``value`` as a SQL string literal for a delta-rs predicate (quotes doubled)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def purge_table_history(path: str) -> list[str]:

@@ -113,12 +113,14 @@ class KeyAccess:
 
     Args:
         subject_refs: Subject values -> pseudonymous references (provider HMAC).
-        subject_rows: Current subject key rows (objects with ``key_id`` and ``subject_ref``).
-        destroy: Destroy the given subject key ids (rewrite + purge of the key table); returns removed files.
+        subject_rows: The current subject key rows (objects with ``key_id`` and ``subject_ref``) whose
+            ``key_id`` is in ``key_ids`` or whose ``subject_ref`` is in ``subject_refs`` (keywords).
+        destroy: Destroy the given subject key ids (delete + purge of the key table's history); returns
+            the removed files. Purges even when the rows are already gone (a run resumed after the delete).
     """
 
     subject_refs: Callable[[list[str]], list[str]]
-    subject_rows: Callable[[], list[Any]]
+    subject_rows: Callable[..., list[Any]]
     destroy: Callable[[set[str]], list[str]]
 
 
@@ -129,14 +131,13 @@ def key_access_from_settings(settings: "Settings", provider: Any) -> KeyAccess:
     tables = key_tables(settings)
 
     def _destroy(key_ids: set[str]) -> list[str]:
-        rows = tables.subject_rows()
-        if not any(r.key_id in key_ids for r in rows):
+        if not key_ids:
             return []
-        tables.replace_subject_keys([r for r in rows if r.key_id not in key_ids])
+        tables.delete_subject_keys(key_ids=key_ids)
         return list(tables.purge_subject_history())
 
     return KeyAccess(subject_refs=lambda vs: list(provider.subject_refs(vs)) if vs else [],
-                     subject_rows=tables.subject_rows, destroy=_destroy)
+                     subject_rows=tables.subject_rows_where, destroy=_destroy)
 
 
 @dataclass
@@ -509,7 +510,7 @@ class ErasureRunner:
         key_ids = set(req.progress.get("key_ids", []))
         kp = req.progress.get("keys")
         if kp is None or kp["state"] == "done":
-            current = {r.key_id for r in self.key_access.subject_rows() if r.subject_ref in refs or r.key_id in key_ids}
+            current = {r.key_id for r in self.key_access.subject_rows(key_ids=key_ids, subject_refs=refs)}
             done_before = set(kp["key_ids"]) if kp else set()
             if kp is None or current - done_before:
                 ids = sorted(done_before | current)
@@ -531,7 +532,7 @@ class ErasureRunner:
                          tokens=set(req.identifiers.get("tokens", [])))
         destroyed = set(req.progress.get("keys", {}).get("key_ids", []))
         if destroyed:
-            alive = sorted(r.key_id for r in self.key_access.subject_rows() if r.key_id in destroyed)
+            alive = sorted(r.key_id for r in self.key_access.subject_rows(key_ids=destroyed))
             scan.findings += [Finding("subject key table", f"subject key {k} still exists", "key") for k in alive]
         return scan
 

@@ -92,6 +92,12 @@ class ScanReport:
                    if self.bucket_versioning is not None else {})}
 
 
+#: Values whose per-value check is remembered, per process: repeated values (names, cities) are
+#: checked once, and a scan of many distinct ones (tokens, ciphertexts) stays within about 30 MB
+#: rather than growing with the lake (2M entries held about 300 MB in each scanning process).
+_CHECK_CACHE_MAX = 100_000
+
+
 class _Matcher:
     def __init__(self, hasher: Hasher, idents: list[dict[str, Any]], tokens: set[str]) -> None:
         self.hasher = hasher
@@ -142,7 +148,7 @@ class _Matcher:
                 if h in hashes:
                     hit = self.keys.get(h, leaf)
                     break
-        if len(self._cache) < 2_000_000:
+        if len(self._cache) < _CHECK_CACHE_MAX:
             self._cache[ck] = hit
         return hit
 
