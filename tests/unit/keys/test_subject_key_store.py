@@ -110,3 +110,21 @@ def test_subject_kek_versions_count_the_keys_per_version(tmp_path: Path) -> None
     assert km.tables.subject_kek_versions() == {version: 6}
     (sub,) = [r for r in km.status_rows() if r["kind"] == "sub"]
     assert sub["keys"] == 6 and sub["kek_versions"] == str(version)
+
+
+def test_destroying_keys_a_stopped_run_already_deleted_still_purges_the_history(tmp_path: Path) -> None:
+    from governance.config import Settings
+    from retention.erasure.executor import key_access_from_settings
+
+    km = _manager(tmp_path)
+    a, _ = _two_commits(km)
+    assert km.tables.delete_subject_keys(key_ids={a["a1"]}) == 1  # the run stopped here, before the purge
+
+    def stale() -> set[str]:
+        live = {Path(u).name for u in DeltaTable(km.tables.subject_keys_path).file_uris()}
+        return {p.name for p in Path(km.tables.subject_keys_path).glob("*.parquet")} - live
+
+    assert stale()  # the old file still holds the deleted key
+    access = key_access_from_settings(Settings.model_validate({"lake": {"root": str(tmp_path)}}), km.provider)
+    assert access.destroy({a["a1"]})
+    assert stale() == set()
