@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import uuid
@@ -436,24 +437,41 @@ class _LazyFrames(Sequence["DataFrame"]):
         return (self._build(g) for g in self._groups)
 
 
+#: Folder, under the staging table, of the table each later group is written to (see :func:`_stage`).
+_GROUP_DIR = "lwg-{:05d}"
+_GROUP_PREFIX = re.compile(r"^lwg-\d{5}/")
+
+
 def _stage(spark: "SparkSession", frames: Sequence["DataFrame"], path: str,
            partition_by: list[str] | None) -> tuple[str, list[dict[str, Any]]]:
     """Write ``frames`` one after another as one Delta table in a hidden staging folder of ``path``.
 
     Each frame is one engine write, so the writer's memory is bounded by the frame, not by the
-    table (partition groups, or groups of the read version's files).
+    table (partition groups, or groups of the read version's files). The first frame creates the
+    staging table; each later one is written as a table of its own in a folder under it
+    (``lwg-00001`` ...) and all their files are then added to the staging table in one commit: an
+    engine appending to one table replays its growing log on every write, so its memory and time
+    would grow with the number of groups.
 
     Returns:
-        The staging folder and the ``add`` actions of its files.
+        The staging folder and the ``add`` actions of its files (paths relative to it).
     """
     staging = join_path(path if is_remote(path) else local_path(path), STAGING_DIR, uuid.uuid4().hex)
+    later: list[dict[str, Any]] = []
     for i, frame in enumerate(frames):
-        writer = frame.write.format("delta").mode("overwrite" if i == 0 else "append")
+        target = staging if i == 0 else join_path(staging, _GROUP_DIR.format(i))
+        writer = frame.write.format("delta").mode("overwrite")
         if partition_by:
             writer = writer.partitionBy(*partition_by)
-        writer.save(staging)
+        writer.save(target)
+        if i:
+            group = delta_commit.snapshot_adds(target, delta_commit.latest_version(target)).values()
+            later += [{**a, "path": f"{_GROUP_DIR.format(i)}/{a['path']}"} for a in group]
         if len(frames) > 1:
             log.info("%s: staged group %d of %d", path, i + 1, len(frames))
+    if later:
+        delta_commit.commit(staging, read_version=delta_commit.latest_version(staging), adds=later, removes=[],
+                            operation="WRITE", parameters={"lakewarden": "staged groups"}, tag=delta_commit.new_tag("stage"))
     adds = list(delta_commit.snapshot_adds(staging, delta_commit.latest_version(staging)).values())
     return staging, adds
 
@@ -480,7 +498,7 @@ def _publish(path: str, staging: str, adds: list[dict[str, Any]]) -> list[dict[s
     out = []
     for a in adds:
         rel = str(a["path"])
-        head, _, name = rel.rpartition("/")
+        head, _, name = _GROUP_PREFIX.sub("", rel).rpartition("/")
         dest_rel = f"{head}/lw-{uuid.uuid4().hex[:12]}-{name}" if head else f"lw-{uuid.uuid4().hex[:12]}-{name}"
         # add paths are URL-encoded (partition values); the files themselves are not
         store.rename(join_path(staging, unquote(rel)), join_path(root, unquote(dest_rel)))

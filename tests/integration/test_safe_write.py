@@ -1,6 +1,7 @@
 """Safe writes on real Delta tables through the embedded Sail engine, including the silent-drop trap."""
 
 from pathlib import Path
+from urllib.parse import unquote
 
 import pyarrow as pa
 import pytest
@@ -120,6 +121,13 @@ def test_a_partitioned_rewrite_written_in_groups_keeps_every_row_and_partition(
     assert all(r["s"] == str(r["id"]) for r in rows)
     assert {r["part"] for r in rows} == {"0", "1", "2", None}
     assert all((r["part"] is None) == (r["id"] % 4 == 3) for r in rows)
+    # groups after the first are staged as tables of their own; their files land in the partition folders
+    from governance import delta_commit
+
+    live = delta_commit.snapshot_adds(path, delta_commit.latest_version(path)).values()
+    assert all(len(a["path"].split("/")) == 2 and a["path"].startswith("part=") for a in live)
+    assert all(Path(path, unquote(a["path"])).is_file() for a in live)
+    assert not Path(path, sw.STAGING_DIR).exists()
 
 
 def test_a_rewrite_staged_in_more_commits_than_a_checkpoint_interval_commits_plain_json_adds(
