@@ -185,6 +185,7 @@ class KeyTables:
         protected: millions on a big lake).
         """
         import pyarrow.compute as pc
+        import pyarrow.dataset as ds
 
         wanted = [(col, pa.array(sorted(set(vals)), pa.string())) for col, vals in (("key_id", key_ids), ("subject_ref", subject_refs)) if vals]
         if not wanted or not self._exists(self.subject_keys_path):
@@ -194,7 +195,11 @@ class KeyTables:
             from deltalake import DeltaTable
 
             # batches filtered here: the dataset's own filter trips over the file statistics' string_view type
-            for batch in DeltaTable(self.subject_keys_path).to_pyarrow_dataset().to_batches(use_threads=False):
+            # one row group at a time: by default the scan reads ahead and pre-buffers whole files
+            batches = DeltaTable(self.subject_keys_path).to_pyarrow_dataset().to_batches(
+                batch_size=_ROW_GROUP_ROWS, batch_readahead=0, fragment_readahead=0, use_threads=False,
+                fragment_scan_options=ds.ParquetFragmentScanOptions(pre_buffer=False))
+            for batch in batches:
                 masks = [pc.is_in(pc.cast(batch.column(col), pa.string()), value_set=vals) for col, vals in wanted]
                 mask = masks[0] if len(masks) == 1 else pc.or_(masks[0], masks[1])
                 out += [SubjectKeyRow(**r) for r in batch.filter(pc.fill_null(mask, False)).to_pylist()]
