@@ -116,6 +116,8 @@ class _Matcher:
         self.checked = 0
         #: Every identifier's keyed hash as raw digest bytes (for the vectorized column checks).
         self.digests = {bytes.fromhex(h) for h in self.keys}
+        #: The subject's tokens' keyed hashes as raw digest bytes.
+        self.token_digests = {bytes.fromhex(t) for t in tokens}
         self._seen: dict[frozenset[str], _SeenIntegers] = {}
 
     def seen_integers(self, leaf: str) -> "_SeenIntegers":
@@ -426,6 +428,9 @@ _ASCII_WS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
 _WS_RUN = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f ]+"
 #: ``identifiers._EMAIL_RE`` anchored: a trimmed ASCII value matching it is its own only e-mail candidate.
 _EMAIL_WHOLE = "^[A-Za-z0-9._%+\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)+$"
+#: ``identifiers._TOKEN_RE`` in RE2: a whole ``tok``/``hsh`` value, groups 2 and 3 its key reference and payload
+#: (``re``'s ``$`` also matches before a final newline, which ``.`` leaves out of the payload).
+_TOKEN_WHOLE = "^lw1:(tok|hsh):([A-Za-z0-9_.\\-]+):[A-Za-z0-9_.]+:(.+)\\n?$"
 #: A number as Arrow casts an integer to text: its phone or compact candidate is its digits.
 _INT_TEXT = "^-?[0-9]+$"
 
@@ -508,7 +513,12 @@ def _strings_could_hold(values: Any, leaf: str, m: _Matcher, *, rows: int | None
     trimmed = pc.utf8_trim(values, characters=_ASCII_WS)
     slow = pc.or_(pc.starts_with(values, "{"), pc.starts_with(values, "["))
     if m.tokens:
-        slow = pc.or_(slow, pc.starts_with(values, "lw1:"))
+        # whole tokens are hashed here in one loop; span-protected texts and the rest go value by value
+        whole = pc.match_substring_regex(values, _TOKEN_WHOLE)
+        slow = pc.or_(slow, pc.and_(pc.starts_with(values, "lw1:"), pc.invert(whole)))
+        ref_payload = pc.replace_substring_regex(values.filter(whole), _TOKEN_WHOLE, "\\2:\\3")
+        if len(ref_payload) and m.hasher.any_in("tok", pc.cast(ref_payload, pa.binary()).to_pylist(), m.token_digests):
+            return True
     wanted: list[tuple[str, Any]] = []
     int_text = None
     for kind in m.strong:

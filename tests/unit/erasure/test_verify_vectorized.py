@@ -304,3 +304,40 @@ def test_seen_integers_remember_what_was_added_across_pages_and_negatives_up_to_
     seen.add(np.array([65_536, 1 << 40], dtype=np.int64))  # pages 1 and 2^24: beyond the bound, not remembered
     probe = np.array([5, 6, 65_535, 65_536, -1, -2, -70_000, -70_001, 1 << 40], dtype=np.int64)
     assert seen.unseen(probe).tolist() == [False, True, False, True, False, True, False, True, True]
+
+
+def _found_tokens(root: Path, tokens: set[str]) -> set[tuple[str, str, str]]:
+    ids = _ids("customer_id=-1")
+    return {(f.file, f.where, f.key) for f in scan_lake(str(root), hasher=H, idents=ids, tokens=tokens, workers=1).findings}
+
+
+def test_tokens_are_found_whole_with_a_final_newline_and_in_spans_as_value_by_value_and_near_tokens_are_not(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    others = [f"lw1:tok:pii.1:s:Tk{i:06d}x" for i in range(3000)]
+    pq.write_table(pa.table({"email": others[:1500] + ["lw1:tok:pii.1:s:SubjectTok"] + others[1500:]}), tmp_path / "a.parquet",
+                   write_statistics=False)
+    pq.write_table(pa.table({"email": others + ["lw1:hsh:pii.1:s:SubjectTok\n"]}), tmp_path / "b.parquet", write_statistics=False)
+    pq.write_table(pa.table({"memo": ["lw1:spn:pii.1:s:Paid \u27e6lw1:tok:pii.1:s:SubjectTok\u27e7 rent"] + others}),
+                   tmp_path / "c.parquet", write_statistics=False)
+    near = ["lw1:tok:pii.2:s:SubjectTok", "lw1:tok:pii.1:s:SubjectTo", "lw1:tok:pii.1:s:SubjectTok\n\n", "xlw1:tok:pii.1:s:SubjectTok"]
+    pq.write_table(pa.table({"email": others + near}), tmp_path / "d.parquet", write_statistics=False)
+    tokens = {H.token("pii.1", "SubjectTok")}
+    fast = _found_tokens(tmp_path, tokens)
+    assert fast == {("a.parquet", "column email", "token"), ("b.parquet", "column email", "token"),
+                    ("c.parquet", "column memo", "token")}
+    _slow_path(monkeypatch)
+    assert _found_tokens(tmp_path, tokens) == fast
+
+
+def test_a_column_of_other_subjects_tokens_is_cleared_without_a_value_by_value_check(tmp_path: Path, monkeypatch: Any) -> None:
+    import retention.erasure.verify as v
+
+    calls: list[str] = []
+    check = v._Matcher.check
+    monkeypatch.setattr(v._Matcher, "check", lambda self, value, leaf: calls.append(value) or check(self, value, leaf))
+    others = [f"lw1:tok:pii.1:s:Tk{i:06d}x" for i in range(3000)]
+    pq.write_table(pa.table({"email": others + ["lw1:tok:pii.2:s:SubjectTok", "lw1:spn:pii.1:s:no tokens here"]}),
+                   tmp_path / "d.parquet", write_statistics=False)
+    assert _found_tokens(tmp_path, {H.token("pii.1", "SubjectTok")}) == set()
+    # of the column's values only the span-protected text (the footer's metadata is checked too)
+    assert [c for c in calls if c.startswith("lw1:")] == ["lw1:spn:pii.1:s:no tokens here"]
