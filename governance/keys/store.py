@@ -115,7 +115,7 @@ class KeyTables:
         try:
             return read_delta_rows(path)
         except Exception as exc:  # noqa: BLE001 - delta-rs errors
-            raise KeyProviderError(f"key table {path} is unreadable: {str(exc).splitlines()[0][:200]}") from None
+            raise _unreadable(path, exc) from None
 
     def _write(self, path: str, schema: pa.Schema, rows: list[dict[str, Any]], mode: str) -> None:
         self._write_arrow(path, pa.Table.from_pylist(rows, schema=schema), mode)
@@ -187,7 +187,7 @@ class KeyTables:
         import pyarrow.compute as pc
         import pyarrow.dataset as ds
 
-        wanted = [(col, pa.array(sorted(set(vals)), pa.string())) for col, vals in (("key_id", key_ids), ("subject_ref", subject_refs)) if vals]
+        wanted = [(col, pa.array(vals, pa.string())) for col, vals in _asked(key_ids, subject_refs)]
         if not wanted or not self._exists(self.subject_keys_path):
             return []
         out: list[SubjectKeyRow] = []
@@ -204,7 +204,7 @@ class KeyTables:
                 mask = masks[0] if len(masks) == 1 else pc.or_(masks[0], masks[1])
                 out += [SubjectKeyRow(**r) for r in batch.filter(pc.fill_null(mask, False)).to_pylist()]
         except Exception as exc:  # noqa: BLE001 - delta-rs errors
-            raise KeyProviderError(f"key table {self.subject_keys_path} is unreadable: {str(exc).splitlines()[0][:200]}") from None
+            raise _unreadable(self.subject_keys_path, exc) from None
         return out
 
     def subject_kek_versions(self) -> dict[int, int]:
@@ -219,7 +219,7 @@ class KeyTables:
             column = DeltaTable(self.subject_keys_path).to_pyarrow_dataset().to_table(
                 columns=["kek_version"], use_threads=False).column("kek_version")
         except Exception as exc:  # noqa: BLE001 - delta-rs errors
-            raise KeyProviderError(f"key table {self.subject_keys_path} is unreadable: {str(exc).splitlines()[0][:200]}") from None
+            raise _unreadable(self.subject_keys_path, exc) from None
         return {int(v["values"]): int(v["counts"]) for v in pc.value_counts(column).to_pylist()}
 
     def delete_subject_keys(self, *, key_ids: Collection[str] = (), subject_refs: Collection[str] = ()) -> int:
@@ -236,8 +236,7 @@ class KeyTables:
             return 0
         from deltalake import DeltaTable, WriterProperties
 
-        sql = " OR ".join(f"{col} IN ({', '.join(_sql_string(v) for v in sorted(set(vals)))})"
-                          for col, vals in (("key_id", key_ids), ("subject_ref", subject_refs)) if vals)
+        sql = " OR ".join(f"{col} IN ({', '.join(_sql_string(v) for v in vals)})" for col, vals in _asked(key_ids, subject_refs))
         with _lock(self.subject_keys_path):
             if not self.subject_rows_where(key_ids=key_ids, subject_refs=subject_refs):
                 return 0
@@ -259,6 +258,16 @@ class KeyTables:
         Returns the removed file paths.
         """
         return purge_table_history(self.subject_keys_path)
+
+
+def _asked(key_ids: Collection[str], subject_refs: Collection[str]) -> list[tuple[str, list[str]]]:
+    """The subject key table's columns a selection names, each with its distinct values in order (empty ones left out)."""
+    return [(col, sorted(set(vals))) for col, vals in (("key_id", key_ids), ("subject_ref", subject_refs)) if vals]
+
+
+def _unreadable(path: str, exc: BaseException) -> KeyProviderError:
+    """The error of a key table delta-rs could not read (the first line of its message)."""
+    return KeyProviderError(f"key table {path} is unreadable: {str(exc).splitlines()[0][:200]}")
 
 
 def _sql_string(value: str) -> str:

@@ -74,7 +74,7 @@ _PHONE_RE = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
 _GROUPS_RE = re.compile(r"[A-Za-z0-9]+(?:[ \-][A-Za-z0-9]+)*")
 _SEP_RE = re.compile(r"[ \-]")
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['\-][^\W\d_]+)*")
-_TOKEN_RE = re.compile(r"^lw1:(tok|hsh):([A-Za-z0-9_.\-]+):[A-Za-z0-9_.]+:(.+)$")
+TOKEN_RE = re.compile(r"^lw1:(tok|hsh):([A-Za-z0-9_.\-]+):[A-Za-z0-9_.]+:(.+)$")
 #: Start of a span-protected free text (governance.protection.codec, kind ``spn``).
 SPN_PREFIX = f"{PREFIX}spn:"
 _MAX_NGRAM = 4
@@ -317,7 +317,7 @@ class Hasher:
 
 def token_candidate(value: str) -> tuple[str, str] | None:
     """``(keyref, payload)`` of a ``tok``/``hsh`` protected value, else None."""
-    m = _TOKEN_RE.match(value)
+    m = TOKEN_RE.match(value)
     return (m.group(2), m.group(3)) if m else None
 
 

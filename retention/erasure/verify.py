@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from governance.protection.codec import SPAN_CLOSE, SPAN_OPEN
-from retention.erasure.identifiers import MAX_GROUPS, STRONG_KINDS, Hasher, candidates, normalize, shapes_by_kind, token_candidates
+from retention.erasure.identifiers import (MAX_GROUPS, STRONG_KINDS, TOKEN_RE, Hasher, candidates, normalize, shapes_by_kind,
+                                          token_candidates)
 
 if TYPE_CHECKING:
     from governance.storage import ObjectVersion
@@ -428,9 +429,9 @@ _ASCII_WS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
 _WS_RUN = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f ]+"
 #: ``identifiers._EMAIL_RE`` anchored: a trimmed ASCII value matching it is its own only e-mail candidate.
 _EMAIL_WHOLE = "^[A-Za-z0-9._%+\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)+$"
-#: ``identifiers._TOKEN_RE`` in RE2: a whole ``tok``/``hsh`` value, groups 2 and 3 its key reference and payload
-#: (``re``'s ``$`` also matches before a final newline, which ``.`` leaves out of the payload).
-_TOKEN_WHOLE = "^lw1:(tok|hsh):([A-Za-z0-9_.\\-]+):[A-Za-z0-9_.]+:(.+)\\n?$"
+#: :data:`identifiers.TOKEN_RE` for RE2: a whole ``tok``/``hsh`` value, groups 2 and 3 its key reference and
+#: payload (``re``'s ``$`` also matches before a final newline, which ``.`` leaves out of the payload).
+_TOKEN_WHOLE = TOKEN_RE.pattern.removesuffix("$") + "\\n?$"
 #: A number as Arrow casts an integer to text: its phone or compact candidate is its digits.
 _INT_TEXT = "^-?[0-9]+$"
 
