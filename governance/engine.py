@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from governance import allocators
 from governance.config import EngineSettings
 from governance.errors import EngineError, EngineUnavailableError, InputError
 
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-
-#: ``MIMALLOC_PURGE_DELAY`` (milliseconds) given to the embedded engine's allocator unless the
-#: environment already sets it: 0 returns freed memory to the system at once.
-EMBEDDED_PURGE_DELAY = "0"
 
 
 @dataclass
@@ -48,11 +45,7 @@ def _start_sail() -> _Embedded:
     if _embedded is not None:
         return _embedded
     os.environ.setdefault("RUST_LOG", "error")
-    # Sail allocates with its own mimalloc, which by default keeps freed pages for a delay that idle
-    # engine threads never reach: the process then grows with every write of a long job (protect's
-    # and retention's file groups). Purging at once keeps the peak near one group's. Set before the
-    # engine starts, as the allocator reads it on first use; an explicit setting in the environment wins.
-    os.environ.setdefault("MIMALLOC_PURGE_DELAY", EMBEDDED_PURGE_DELAY)
+    allocators.configure_embedded_engine()  # before the engine's allocator starts
     try:
         from pysail.spark import SparkConnectServer
     except ImportError as exc:  # pragma: no cover - the lock file installs pysail

@@ -10,6 +10,7 @@ import traceback
 from types import ModuleType
 from typing import Any
 
+from governance import allocators
 from governance.config import load_settings
 from governance.context import JobContext
 from governance.errors import EXIT_CODES, ConcurrentWriteError, EngineError, LakewardenError
@@ -125,6 +126,7 @@ def _damaged(exc: BaseException) -> LakewardenError | None:
 
 def main(argv: list[str] | None = None, *, default_engine: str | None = None) -> int:
     """Run the CLI; returns the process exit code (see ``lakewarden --help``)."""
+    allocators.configure_delta_rs()  # before any job imports deltalake
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = bool(getattr(args, "debug", False))

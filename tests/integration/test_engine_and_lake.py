@@ -63,12 +63,16 @@ _START_EMBEDDED = (
     "from governance.config import EngineSettings\n"
     "from governance.engine import get_session, stop_embedded\n"
     "assert get_session(EngineSettings(kind='embedded')).range(3).count() == 3\n"
+    "print(''.join(l for l in open('/proc/self/status') if l.startswith('THP_enabled:')), flush=True)\n"
     "stop_embedded()\n"
 )
 
 
-def _allocator_purge_delay(extra_env: dict[str, str]) -> str:
-    """Start the embedded engine in a fresh process; return the purge delay its allocator reports it read."""
+def _allocator_options(extra_env: dict[str, str]) -> dict[str, str]:
+    """Start the embedded engine in a fresh process; return the options its allocator reports it read.
+
+    Also ``THP_enabled``: whether the kernel still backs the process's memory with transparent huge pages.
+    """
     import os
     import re
     import subprocess
@@ -79,14 +83,51 @@ def _allocator_purge_delay(extra_env: dict[str, str]) -> str:
     proc = subprocess.run([sys.executable, "-c", _START_EMBEDDED], capture_output=True, text=True, env=env,
                           cwd=str(Path(__file__).resolve().parents[2]), timeout=180, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    found = re.findall(r"option 'purge_delay': (-?\d+)", proc.stdout + proc.stderr)
-    assert found, "the engine's allocator printed no purge_delay option"
-    return found[-1]
+    out = proc.stdout + proc.stderr
+    options = dict(re.findall(r"option '(\w+)': (-?\d+)", out))
+    assert "purge_delay" in options, "the engine's allocator printed no options"
+    thp = re.findall(r"THP_enabled:\s*(\d)", out)
+    if thp:
+        options["THP_enabled"] = thp[-1]
+    return options
 
 
 def test_embedded_engine_allocator_purges_freed_memory_at_once() -> None:
-    assert _allocator_purge_delay({}) == "0"
+    assert _allocator_options({})["purge_delay"] == "0"
 
 
 def test_embedded_engine_allocator_keeps_an_explicit_purge_delay() -> None:
-    assert _allocator_purge_delay({"MIMALLOC_PURGE_DELAY": "25"}) == "25"
+    assert _allocator_options({"MIMALLOC_PURGE_DELAY": "25"})["purge_delay"] == "25"
+
+
+def test_embedded_engine_turns_transparent_huge_pages_off_for_its_process() -> None:
+    options = _allocator_options({})
+    assert options["allow_thp"] == "0"
+    assert options.get("THP_enabled", "0") == "0"  # the line is missing on kernels before 5.0
+
+
+def test_delta_rs_allocator_reads_the_configured_decay() -> None:
+    import os
+    import re
+    import subprocess
+    import sys
+
+    code = ("import os\n"
+            "from governance import allocators\n"
+            "allocators.configure_delta_rs()\n"
+            "os.environ['_RJEM_MALLOC_CONF'] += ',stats_print:true'  # jemalloc prints what it read at exit\n"
+            "import deltalake\n")
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          cwd=str(Path(__file__).resolve().parents[2]), timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout + proc.stderr
+    assert "Invalid conf" not in out
+    assert re.search(r"opt\.dirty_decay_ms: 1000\b", out), out[:2000]
+    assert re.search(r"opt\.muzzy_decay_ms: 0\b", out)
+
+
+def test_embedded_engine_keeps_transparent_huge_pages_when_the_environment_allows_them() -> None:
+    options = _allocator_options({"MIMALLOC_ALLOW_THP": "1"})
+    assert options["allow_thp"] == "1"
+    assert options.get("THP_enabled", "1") == "1"
