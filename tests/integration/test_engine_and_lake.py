@@ -60,6 +60,10 @@ def test_resolve_table_takes_names_under_the_root_and_paths_as_given(tmp_path: P
 
 
 _START_EMBEDDED = (
+    # Huge pages back on first: a process inherits PR_SET_THP_DISABLE from its parent (the test's own
+    # engine may have turned it off), so only the engine started here decides what the child reports.
+    "import ctypes\n"
+    "assert ctypes.CDLL(None).prctl(41, 0, 0, 0, 0) == 0  # PR_SET_THP_DISABLE, 0\n"
     "from governance.config import EngineSettings\n"
     "from governance.engine import get_session, stop_embedded\n"
     "assert get_session(EngineSettings(kind='embedded')).range(3).count() == 3\n"
