@@ -72,22 +72,29 @@ _START_EMBEDDED = (
 )
 
 
+def _python_output(code: str, *, drop: str, extra_env: dict[str, str], timeout: int) -> str:
+    """Run ``code`` in a fresh Python process from the repository root, without the environment
+    variables starting with ``drop`` and with ``extra_env``; return its stdout and stderr."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env.update(extra_env)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          cwd=str(Path(__file__).resolve().parents[2]), timeout=timeout, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout + proc.stderr
+
+
 def _allocator_options(extra_env: dict[str, str]) -> dict[str, str]:
     """Start the embedded engine in a fresh process; return the options its allocator reports it read.
 
     Also ``THP_enabled``: whether the kernel still backs the process's memory with transparent huge pages.
     """
-    import os
     import re
-    import subprocess
-    import sys
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MIMALLOC_")}
-    env.update({"MIMALLOC_VERBOSE": "1", "RUST_LOG": "error", **extra_env})
-    proc = subprocess.run([sys.executable, "-c", _START_EMBEDDED], capture_output=True, text=True, env=env,
-                          cwd=str(Path(__file__).resolve().parents[2]), timeout=180, check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    out = proc.stdout + proc.stderr
+    out = _python_output(_START_EMBEDDED, drop="MIMALLOC_", extra_env={"MIMALLOC_VERBOSE": "1", "RUST_LOG": "error", **extra_env}, timeout=180)
     options = dict(re.findall(r"option '(\w+)': (-?\d+)", out))
     assert "purge_delay" in options, "the engine's allocator printed no options"
     thp = re.findall(r"THP_enabled:\s*(\d)", out)
@@ -111,21 +118,14 @@ def test_embedded_engine_turns_transparent_huge_pages_off_for_its_process() -> N
 
 
 def test_delta_rs_allocator_reads_the_configured_decay() -> None:
-    import os
     import re
-    import subprocess
-    import sys
 
     code = ("import os\n"
             "from governance import allocators\n"
             "allocators.configure_delta_rs()\n"
             "os.environ['_RJEM_MALLOC_CONF'] += ',stats_print:true'  # jemalloc prints what it read at exit\n"
             "import deltalake\n")
-    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          cwd=str(Path(__file__).resolve().parents[2]), timeout=120, check=False)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    out = proc.stdout + proc.stderr
+    out = _python_output(code, drop="_RJEM_MALLOC_CONF", extra_env={}, timeout=120)
     assert "Invalid conf" not in out
     assert re.search(r"opt\.dirty_decay_ms: 1000\b", out), out[:2000]
     assert re.search(r"opt\.muzzy_decay_ms: 0\b", out)
