@@ -82,8 +82,9 @@ def _lock(path: str) -> threading.Lock:
     return _locks.setdefault(path, threading.Lock())
 
 
-#: Rows per Parquet row group of a key table write (memory of a streamed append of millions of subject keys).
-_ROW_GROUP_ROWS = 65_536
+#: Rows per Parquet row group of a key table write (memory of a streamed append of millions of subject keys,
+#: see benchmarks/subject_keys_rss.py), and per batch of a filtered key table read.
+_ROW_GROUP_ROWS = 16_384
 
 
 class KeyTables:

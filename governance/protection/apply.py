@@ -61,8 +61,9 @@ class ProtectResult:
     appended_after_rows: int = 0
 
 
-#: Subject identities wrapped and stored per chunk (one provider batch sequence, bounded memory).
-_KEY_CHUNK = 20_000
+#: Subject identities wrapped and stored per chunk (one provider batch sequence, bounded memory: the
+#: chunk's Python rows are alive beside delta-rs's writer; see benchmarks/subject_keys_rss.py).
+_KEY_CHUNK = 5_000
 
 #: Rows of the table per slice of its distinct subject identities (see :func:`_subject_keying`).
 _SUBJECT_SLICE_ROWS = 500_000
