@@ -112,7 +112,7 @@ def main() -> None:
         _child(args.child, args.n, args.chunk, args.row_group)
         return
     sizes = [int(s) for s in args.subjects.split(",")]
-    settings = [tuple(int(x) for x in s.split("/")) for s in args.settings.split(",")]
+    settings = [(int(s.split("/")[0]), int(s.split("/")[1])) for s in args.settings.split(",")]
     print(f"subject keys: {', '.join(f'{n:,}' for n in sizes)} subjects; settings (chunk/rowgroup) "
           f"{', '.join(f'{c}/{r}' for c, r in settings)}; {args.runs} run(s) each; {os.cpu_count()} cores")
     print(f"{'setting':>13} {'subjects':>10} {'peak RSS MB':>12} {'before MB':>10} {'wall s':>8} {'keys/s':>9} {'files':>6} {'MB':>7}")
