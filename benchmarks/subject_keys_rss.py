@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -53,21 +54,18 @@ def _child(work: str, subjects: int, chunk: int, row_group: int) -> None:
     from governance.allocators import configure_delta_rs
 
     configure_delta_rs()  # as lakewarden's main() does before any job imports deltalake
-    from governance.config import load_settings
+    from governance.config import Settings
     from governance.keys import store
     from governance.keys.manager import KeyManager
 
     store._ROW_GROUP_ROWS = row_group
     lake = Path(work, "lake")
     lake.mkdir()
-    config = Path(work, "lakewarden.yaml")
-    config.write_text(f"lake: {{root: {json.dumps(str(lake))}}}\nengine: {{kind: embedded}}\nkeys: {{provider: local}}\n"
-                      f"audit: {{sink: jsonl, path: {json.dumps(str(Path(work, 'audit.jsonl')))}}}\n", encoding="utf-8")
-    km = KeyManager.from_settings(load_settings(str(config)), "protector")
+    km = KeyManager.from_settings(Settings.model_validate({"lake": {"root": str(lake)}, "keys": {"provider": "local"}}), "protector")
     km.provider.subject_refs(["warm-up"])  # the keyring is opened before the clock starts
     import deltalake  # noqa: F401 - imported before the figure "before", as a protect job has it
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[list[str]]:
         for start in range(0, subjects, chunk):
             yield [str(100_000_000 + i) for i in range(start, min(subjects, start + chunk))]
 
