@@ -27,8 +27,10 @@ import logging
 import os
 import re
 import shutil
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -442,38 +444,93 @@ _GROUP_DIR = "lwg-{:05d}"
 _GROUP_PREFIX = re.compile(r"^lwg-\d{5}/")
 
 
+#: File groups of a staged rewrite in flight at most (threads of this process, each one engine write).
+MAX_STAGE_CONCURRENCY = 32
+
+
+def stage_concurrency(spark: "SparkSession") -> int:
+    """How many file groups of a staged rewrite are written at once on ``spark``: one per core or task slot.
+
+    A file group is a file or two, so each group's write is one engine task. On the embedded
+    engine that task waits while the protection workers transform its batches; with one group
+    per core in flight, one group's reading and writing overlaps another's per-value work. On a
+    cluster, one group per task slot (``defaultParallelism``) keeps every executor busy.
+    """
+    from governance.protection.fanout import workers_for
+
+    from governance.engine import is_connect
+
+    if workers_for(spark) > 0:
+        slots = os.cpu_count() or 1
+    elif is_connect(spark):  # a remote Spark Connect server: no SparkContext here
+        slots = int(spark.conf.get("spark.default.parallelism", "1") or 1)
+    else:
+        slots = int(spark.sparkContext.defaultParallelism)
+    return max(1, min(slots, MAX_STAGE_CONCURRENCY))
+
+
 def _stage(spark: "SparkSession", frames: Sequence["DataFrame"], path: str,
-           partition_by: list[str] | None) -> tuple[str, list[dict[str, Any]]]:
-    """Write ``frames`` one after another as one Delta table in a hidden staging folder of ``path``.
+           partition_by: list[str] | None, *, concurrent: int = 1) -> tuple[str, list[dict[str, Any]]]:
+    """Write ``frames`` as one Delta table in a hidden staging folder of ``path``.
 
     Each frame is one engine write, so the writer's memory is bounded by the frame, not by the
     table (partition groups, or groups of the read version's files). The first frame creates the
     staging table; each later one is written as a table of its own in a folder under it
-    (``lwg-00001`` ...) and all their files are then added to the staging table in one commit: an
-    engine appending to one table replays its growing log on every write, so its memory and time
-    would grow with the number of groups.
+    (``lwg-00001`` ...), ``concurrent`` of them at a time, and all their files are then added to
+    the staging table in one commit, in frame order: an engine appending to one table replays its
+    growing log on every write, so its memory and time would grow with the number of groups.
 
     Returns:
         The staging folder and the ``add`` actions of its files (paths relative to it).
+
+    Raises:
+        EngineError: A write failed (the writes already started are waited for; none is committed).
     """
     staging = join_path(path if is_remote(path) else local_path(path), STAGING_DIR, uuid.uuid4().hex)
-    later: list[dict[str, Any]] = []
-    for i, frame in enumerate(frames):
+    done = 0
+
+    def _write(i: int) -> list[dict[str, Any]]:
+        nonlocal done
         target = staging if i == 0 else join_path(staging, _GROUP_DIR.format(i))
-        writer = frame.write.format("delta").mode("overwrite")
+        writer = frames[i].write.format("delta").mode("overwrite")
         if partition_by:
             writer = writer.partitionBy(*partition_by)
         writer.save(target)
-        if i:
-            group = delta_commit.snapshot_adds(target, delta_commit.latest_version(target)).values()
-            later += [{**a, "path": f"{_GROUP_DIR.format(i)}/{a['path']}"} for a in group]
-        if len(frames) > 1:
-            log.info("%s: staged group %d of %d", path, i + 1, len(frames))
-    if later:
-        delta_commit.commit(staging, read_version=delta_commit.latest_version(staging), adds=later, removes=[],
-                            operation="WRITE", parameters={"lakewarden": "staged groups"}, tag=delta_commit.new_tag("stage"))
-    adds = list(delta_commit.snapshot_adds(staging, delta_commit.latest_version(staging)).values())
+        group = [] if i == 0 else [{**a, "path": f"{_GROUP_DIR.format(i)}/{a['path']}"}
+                                   for a in delta_commit.snapshot_adds(target, delta_commit.latest_version(target)).values()]
+        with _stage_lock:
+            done += 1
+            if len(frames) > 1:
+                log.info("%s: staged group %d of %d", path, done, len(frames))
+        return group
+
+    try:
+        _write(0)  # creates the staging table the later groups' files are added to
+        later: list[dict[str, Any]] = []
+        if concurrent <= 1 or len(frames) <= 2:
+            for i in range(1, len(frames)):
+                later += _write(i)
+        else:
+            with ThreadPoolExecutor(max_workers=concurrent, thread_name_prefix="lw-stage") as pool:
+                futures = [pool.submit(_write, i) for i in range(1, len(frames))]
+                try:
+                    for f in futures:
+                        later += f.result()
+                except BaseException:
+                    for f in futures:
+                        f.cancel()
+                    raise
+        if later:
+            delta_commit.commit(staging, read_version=delta_commit.latest_version(staging), adds=later, removes=[],
+                                operation="WRITE", parameters={"lakewarden": "staged groups"}, tag=delta_commit.new_tag("stage"))
+        adds = list(delta_commit.snapshot_adds(staging, delta_commit.latest_version(staging)).values())
+    except BaseException:
+        _remove_staging(staging)
+        raise
     return staging, adds
+
+
+_stage_lock = threading.Lock()
 
 
 def _retyped_metadata(path: str, read_version: int, staging: str) -> dict[str, Any]:
@@ -528,8 +585,16 @@ def _staged_rewrite(
         retype: The rewrite changes column types (or drops columns): the commit carries the table's
             ``metaData`` with the new schema, and is refused if another commit intervened.
     """
+    table_parts = _partitions(path)
+    if partition_by and list(partition_by) != table_parts:
+        raise SchemaDriftError(f"{path}: the rewrite is partitioned by {list(partition_by)} but the table by "
+                               f"{table_parts or 'nothing'}; nothing was written")
+    # The staged files replace the table's: they are written under the table's partition columns
+    # whatever the caller passed (files without partition folders would read those columns as null).
+    partition_by = table_parts or None
     frames: Sequence["DataFrame"] = groups if groups is not None else _partition_split(df, partition_by)
-    staging, staged = _stage(spark, frames, path, partition_by)
+    staging, staged = _stage(spark, frames, path, partition_by,
+                             concurrent=stage_concurrency(spark) if groups is not None else 1)
     try:
         version = delta_commit.latest_version(staging)
         stored = _delta_schema(path)

@@ -242,3 +242,102 @@ def test_a_delete_staged_in_file_groups_removes_only_the_matched_rows_in_one_com
     assert "staged group 4 of 4" in caplog.text  # eight files of 5 rows: two per group
     rows = spark.read.format("delta").load(path).collect()
     assert sorted((r["id"], r["n"], r["part"]) for r in rows) == [(i, i * 10, str(i % 2)) for i in range(40) if i % 7]
+
+
+def test_file_groups_staged_concurrently_commit_every_row_once_in_one_commit(
+        spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import threading
+
+    from pyspark.sql import functions as F
+
+    from governance import delta_commit
+    from governance import safe_write as sw
+
+    path = str(tmp_path / "t")
+    _multi_file_table(spark, path, files=6, rows_per_file=8)
+    v = delta_commit.latest_version(path)
+    monkeypatch.setattr(sw, "FILE_GROUP_ROWS", 9)  # twelve files of 4 rows: six groups of two
+    monkeypatch.setattr(sw, "stage_concurrency", lambda _spark: 3)
+    schema = spark.read.format("delta").option("versionAsOf", v).load(path).schema
+    threads: list[str] = []
+
+    def per_files(adds):
+        threads.append(threading.current_thread().name)
+        return sw.read_files(spark, path, adds, schema).withColumn("n", F.col("n") + 1)
+
+    whole = spark.read.format("delta").option("versionAsOf", v).load(path).withColumn("n", F.col("n") + 1)
+    with caplog.at_level(logging.INFO, logger="governance.safe_write"):
+        res = safe_write(spark, whole, path, mode="overwrite", read_version=v, rewrite_files=per_files)
+    assert res.version == v + 1 and res.rows == 48
+    assert len(threads) == 6 and sum(t.startswith("lw-stage") for t in threads) == 5  # the first group creates the staging table
+    assert "staged group 6 of 6" in caplog.text
+    ours = delta_commit.read_commit(path, res.version)
+    assert len(ours.removes) == 12 and len({a["path"] for a in ours.adds}) == len(ours.adds)
+    rows = spark.read.format("delta").load(path).collect()
+    assert sorted((r["id"], r["n"], r["part"]) for r in rows) == [(i, i * 10 + 1, str(i % 2)) for i in range(48)]
+    assert not Path(path, sw.STAGING_DIR).exists()
+
+
+def test_a_group_failing_among_concurrent_groups_commits_nothing_and_removes_the_staging_folder(
+        spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyspark.sql import functions as F
+
+    from governance import delta_commit
+    from governance import safe_write as sw
+    from governance.errors import EngineError
+
+    path = str(tmp_path / "t")
+    _multi_file_table(spark, path, files=6, rows_per_file=8)
+    v = delta_commit.latest_version(path)
+    monkeypatch.setattr(sw, "FILE_GROUP_ROWS", 9)
+    monkeypatch.setattr(sw, "stage_concurrency", lambda _spark: 3)
+    schema = spark.read.format("delta").option("versionAsOf", v).load(path).schema
+    built: list[int] = []
+
+    def per_files(adds):
+        built.append(len(adds))
+        if len(built) == 4:  # fault injection: the fourth group cannot be built (the real groups above are written)
+            raise EngineError("injected: group four failed")
+        return sw.read_files(spark, path, adds, schema).withColumn("n", F.col("n") + 1)
+
+    whole = spark.read.format("delta").option("versionAsOf", v).load(path).withColumn("n", F.col("n") + 1)
+    with pytest.raises(EngineError, match="injected"):
+        safe_write(spark, whole, path, mode="overwrite", read_version=v, rewrite_files=per_files)
+    assert delta_commit.latest_version(path) == v
+    rows = spark.read.format("delta").load(path).collect()
+    assert sorted((r["id"], r["n"]) for r in rows) == [(i, i * 10) for i in range(48)]
+    staging = Path(path, sw.STAGING_DIR)
+    assert not staging.exists() or not any(staging.rglob("*")), sorted(staging.rglob("*"))[:3]
+
+
+def test_a_staged_rewrite_of_a_partitioned_table_without_partition_by_keeps_every_partition_value(
+        spark, tmp_path: Path) -> None:
+    from pyspark.sql import functions as F
+
+    from governance import delta_commit
+
+    path = str(tmp_path / "t")
+    _multi_file_table(spark, path, files=2, rows_per_file=6)
+    v = delta_commit.latest_version(path)
+    whole = spark.read.format("delta").option("versionAsOf", v).load(path).withColumn("n", F.col("n") + 1)
+    res = safe_write(spark, whole, path, mode="overwrite", read_version=v)  # no partition_by: the table's are kept
+    assert res.version == v + 1
+    live = delta_commit.snapshot_adds(path, res.version).values()
+    assert all(a["path"].startswith("part=") and set(a["partitionValues"]) == {"part"} for a in live)
+    rows = spark.read.format("delta").load(path).collect()
+    assert sorted((r["id"], r["n"], r["part"]) for r in rows) == [(i, i * 10 + 1, str(i % 2)) for i in range(12)]
+
+
+def test_a_staged_rewrite_partitioned_differently_from_the_table_is_refused_before_writing(
+        spark, tmp_path: Path) -> None:
+    from governance import delta_commit
+
+    path = str(tmp_path / "t")
+    _multi_file_table(spark, path, files=2, rows_per_file=6)
+    v = delta_commit.latest_version(path)
+    whole = spark.read.format("delta").option("versionAsOf", v).load(path)
+    with pytest.raises(SchemaDriftError, match=r"partitioned by \['id'\] but the table by \['part'\]"):
+        safe_write(spark, whole, path, mode="overwrite", partition_by=["id"], read_version=v)
+    assert delta_commit.latest_version(path) == v
+    assert not any(p.name.startswith("lw-") for p in Path(path).rglob("*.parquet"))
