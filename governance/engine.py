@@ -274,6 +274,12 @@ def get_session(settings: EngineSettings, *, object_store: bool = False) -> "Spa
         return emb.session
 
 
+def is_embedded(spark: "SparkSession") -> bool:
+    """True when ``spark`` is the session of the embedded engine started in this process."""
+    emb = _embedded
+    return emb is not None and emb.session is not None and emb.session is spark
+
+
 def is_connect(spark: "SparkSession") -> bool:
     """True when ``spark`` is a Spark Connect session (Sail or a remote server)."""
     return type(spark).__module__.startswith("pyspark.sql.connect")

@@ -449,20 +449,18 @@ MAX_STAGE_CONCURRENCY = 32
 
 
 def stage_concurrency(spark: "SparkSession") -> int:
-    """How many file groups of a staged rewrite are written at once on ``spark``: one per core or task slot.
+    """How many file groups of a staged rewrite are written at once on ``spark``: one per task slot of a cluster.
 
-    A file group is a file or two, so each group's write is one engine task. On the embedded
-    engine that task waits while the protection workers transform its batches; with one group
-    per core in flight, one group's reading and writing overlaps another's per-value work. On a
-    cluster, one group per task slot (``defaultParallelism``) keeps every executor busy.
+    A file group is a file or two, so each group's write is one engine task: on a cluster, one
+    group per task slot (``defaultParallelism``) keeps every executor busy. The embedded engine
+    writes one group at a time (its memory follows the groups in flight; protection keeps both
+    cores busy within one group, see :func:`governance.protection.spark.map_batches`).
     """
-    from governance.protection.fanout import workers_for
+    from governance.engine import is_connect, is_embedded
 
-    from governance.engine import is_connect
-
-    if workers_for(spark) > 0:
-        slots = os.cpu_count() or 1
-    elif is_connect(spark):  # a remote Spark Connect server: no SparkContext here
+    if is_embedded(spark):
+        return 1
+    if is_connect(spark):  # a remote Spark Connect server: no SparkContext here
         slots = int(spark.conf.get("spark.default.parallelism", "1") or 1)
     else:
         slots = int(spark.sparkContext.defaultParallelism)

@@ -269,6 +269,8 @@ def _protected(df: "DataFrame", plan: ProtectPlan, ordered: list[ColumnPlan], tr
     """
     from pyspark.sql import functions as F
 
+    if workers > 0:
+        return _protected_in_workers(df, plan, ordered, transforms, workers=workers)
     out = df
     subj_text = None
     if plan.subject_column is not None and any(c.action == "encrypt_per_subject" for c in ordered):
@@ -287,6 +289,40 @@ def _protected(df: "DataFrame", plan: ProtectPlan, ordered: list[ColumnPlan], tr
         else:
             out = out.withColumn(c.column, udf1(t, workers=fanned)(text))
     return out.select(*[F.col(f"`{f.name}`") for f in df.schema.fields if f.name in out.columns])
+
+
+#: The per-subject transforms' extra input column in a mapped rewrite (the subject's string form).
+_SUBJECT_ARG = "__lw_subject"
+
+
+def _protected_in_workers(df: "DataFrame", plan: ProtectPlan, ordered: list[ColumnPlan], transforms: dict[str, Any], *,
+                          workers: int) -> "DataFrame":
+    """:func:`_protected` with the per-value work of every column of a batch in one request per worker.
+
+    The engine casts each protected column to its string form; one ``mapInArrow`` pass then
+    computes all of them (pipelined, see :func:`governance.protection.spark.map_batches`) and
+    passes every other column through untouched.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    from governance.protection.spark import map_batches
+
+    fields = {f.name: f for f in df.schema.fields}
+    work = {c.column: c for c in ordered if c.action != "drop"}
+    dropped = {c.column for c in ordered if c.action == "drop"}
+    kept = [f for f in df.schema.fields if f.name not in dropped]
+    select = [as_text(f.name, work[f.name].spark_type).alias(f.name) if f.name in work else F.col(f"`{f.name}`")
+              for f in kept]
+    if plan.subject_column is not None and any(c.action == "encrypt_per_subject" for c in ordered):
+        subj_type = fields[plan.subject_column].dataType.simpleString()
+        select.append(as_text(plan.subject_column, subj_type).alias(_SUBJECT_ARG))
+    outputs = [(c.column, transforms[c.column],
+                (c.column, _SUBJECT_ARG) if c.action == "encrypt_per_subject" else (c.column,))
+               for c in ordered if c.action != "drop"]
+    schema = StructType([StructField(f.name, StringType(), True) if f.name in work else f for f in kept])
+    fanned = {c for c, t, _ in outputs if isinstance(t, _FANNED)}
+    return map_batches(df.select(*select), schema, outputs, fanned=fanned, workers=workers)
 
 
 def _catch_up(spark: "SparkSession", plan: ProtectPlan, km: KeyManager, ordered: list[ColumnPlan],

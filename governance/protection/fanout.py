@@ -22,7 +22,9 @@ import os
 import pickle
 import sys
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
@@ -49,10 +51,9 @@ def workers_for(spark: "SparkSession", *, configured: int | None = None) -> int:
         spark: The session the UDFs run in.
         configured: ``engine.udf_processes`` (None: one per core; 0: none).
     """
-    from governance import engine
+    from governance.engine import is_embedded
 
-    emb = engine._embedded
-    if emb is None or emb.session is None or emb.session is not spark:
+    if not is_embedded(spark):
         return 0
     if configured is not None:
         return max(0, configured)
@@ -97,7 +98,7 @@ def _pool(workers: int) -> tuple[list[_Worker], ThreadPoolExecutor]:
         while len(_workers) < workers:
             _workers.append(_Worker())
         if _threads is None:
-            _threads = ThreadPoolExecutor(max_workers=max(workers, 2), thread_name_prefix="lw-fanout")
+            _threads = ThreadPoolExecutor(max_workers=4 * max(workers, 2), thread_name_prefix="lw-fanout")
         return list(_workers[:workers]), _threads
 
 
@@ -135,6 +136,51 @@ def _from_ipc(data: bytes) -> list[pa.Array]:
     return [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in table.columns]
 
 
+@dataclass(frozen=True)
+class Step:
+    """One output column of a fanned-out batch: ``transform.apply`` over the argument columns ``args``."""
+
+    transform: Any
+    args: tuple[int, ...]
+
+
+def _apply_steps(steps: Sequence[Step], columns: list[pa.Array]) -> list[pa.Array]:
+    values = [c.to_pylist() for c in columns]
+    return [pa.array(s.transform.apply(*[values[i] for i in s.args]), pa.string()) for s in steps]
+
+
+def submit(steps: Sequence[Step], arrays: list[pa.Array], *, workers: int) -> Callable[[], list[pa.Array]]:
+    """Start ``steps`` over ``arrays`` (the argument columns of one batch), sliced across ``workers`` processes.
+
+    One request per slice carries every column of the batch, and the call returns at once: the
+    caller reads its next batch while the workers transform this one. Short batches (or
+    ``workers`` 0) are transformed in this process.
+
+    Returns:
+        A function that waits for the results: one string array per step, in row order.
+
+    Raises:
+        EngineError: (from the returned function) a worker process failed or ended; nothing is
+            committed by the job then.
+    """
+    n = len(arrays[0])
+    if workers <= 0 or n < MIN_FANOUT_ROWS:
+        done = _apply_steps(steps, arrays)
+        return lambda: done
+    payload = pickle.dumps(list(steps), protocol=pickle.HIGHEST_PROTOCOL)
+    digest = hashlib.sha256(payload).digest()
+    procs, threads = _pool(workers)
+    step = -(-n // workers)
+    slices = [_to_ipc([a.slice(i, step) for a in arrays]) for i in range(0, n, step)]
+    futures = [threads.submit(procs[k % len(procs)].run, digest, payload, s) for k, s in enumerate(slices)]
+
+    def _wait() -> list[pa.Array]:
+        parts = [_from_ipc(f.result()) for f in futures]
+        return [pa.concat_arrays([p[k] for p in parts]) if len(parts) > 1 else parts[0][k] for k in range(len(steps))]
+
+    return _wait
+
+
 def apply_arrays(transform: Any, arrays: list[pa.Array], *, workers: int) -> pa.Array:
     """``transform.apply`` over ``arrays`` (one per UDF argument), sliced across ``workers`` processes.
 
@@ -144,21 +190,11 @@ def apply_arrays(transform: Any, arrays: list[pa.Array], *, workers: int) -> pa.
     Raises:
         EngineError: A worker process failed or ended (nothing is committed by the job then).
     """
-    n = len(arrays[0])
-    if workers <= 0 or n < MIN_FANOUT_ROWS:
-        return pa.array(transform.apply(*[a.to_pylist() for a in arrays]), pa.string())
-    payload = pickle.dumps(transform, protocol=pickle.HIGHEST_PROTOCOL)
-    digest = hashlib.sha256(payload).digest()
-    procs, threads = _pool(workers)
-    step = -(-n // workers)
-    slices = [_to_ipc([a.slice(i, step) for a in arrays]) for i in range(0, n, step)]
-    futures = [threads.submit(procs[k % len(procs)].run, digest, payload, s) for k, s in enumerate(slices)]
-    parts = [_from_ipc(f.result())[0] for f in futures]
-    return pa.concat_arrays(parts) if len(parts) > 1 else parts[0]
+    return submit([Step(transform, tuple(range(len(arrays))))], arrays, workers=workers)()[0]
 
 
 def _serve(read_fd: int, write_fd: int) -> None:
-    """The worker loop: one (digest, transform or None, IPC slice) in, one (ok, IPC or error type) out."""
+    """The worker loop: one (digest, steps or None, IPC slice) in, one (ok, IPC or error type) out."""
     inp, out = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
     current: tuple[bytes, Any] | None = None
     while True:
@@ -168,9 +204,8 @@ def _serve(read_fd: int, write_fd: int) -> None:
             return
         try:
             if current is None or current[0] != digest:
-                current = (digest, pickle.loads(payload))  # one job's transform at a time
-            values = [c.to_pylist() for c in _from_ipc(data)]
-            reply: tuple[bool, Any] = (True, _to_ipc([pa.array(current[1].apply(*values), pa.string())]))
+                current = (digest, pickle.loads(payload))  # one job's steps at a time
+            reply: tuple[bool, Any] = (True, _to_ipc(_apply_steps(current[1], _from_ipc(data))))
         except Exception as exc:  # noqa: BLE001 - reported by type only: a message could quote a value
             reply = (False, type(exc).__name__)
         out.send_bytes(pickle.dumps(reply))

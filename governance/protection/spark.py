@@ -7,7 +7,7 @@ stay byte for byte as they were. Reveal casts the decrypted string back to the r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,6 +17,7 @@ from governance.protection.codec import REVERSIBLE, spark_type
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
+    from pyspark.sql.types import StructType
 
 
 class _Apply(Protocol):
@@ -86,6 +87,58 @@ def udf2(transform: Any, *, workers: int = 0) -> Callable[["Column", "Column"], 
         return pa.array(transform.apply(a.to_pylist(), subj.to_pylist()), pa.string())
 
     return _f  # type: ignore[no-any-return]
+
+
+#: Batches a mapped rewrite keeps in flight: the workers transform one while the engine reads the next.
+_DEPTH = 3
+
+
+def map_batches(df: "DataFrame", schema: "StructType", outputs: Sequence[tuple[str, Any, tuple[str, ...]]], *,
+                fanned: set[str], workers: int) -> "DataFrame":
+    """``df`` batch by batch (``mapInArrow``) with each output column computed by its transform.
+
+    Args:
+        df: The input; its columns are the result's plus the transforms' extra argument columns.
+        schema: The result's columns, in order: each is an output of ``outputs`` or passed through.
+        outputs: (column, transform, argument columns): ``transform.apply`` over the arguments' values.
+        fanned: The output columns computed in the worker processes (all of a batch's in one request
+            per worker); the others (span detection) in this process while the workers run.
+        workers: Worker processes (:mod:`governance.protection.fanout`).
+
+    Batches are pipelined: while the workers transform a batch, this process passes the engine the
+    batch before it and reads the next one, so the engine's reading and writing overlap the
+    per-value work even when one task does all of it.
+    """
+    from collections import deque
+
+    fan = [o for o in outputs if o[0] in fanned]
+    local = [o for o in outputs if o[0] not in fanned]
+    fan_args = sorted({a for _, _, args in fan for a in args})
+    names = [f.name for f in schema.fields]
+    fan_names = [n for n, _, _ in fan]
+
+    def _run(batches: Any) -> Any:
+        from governance.protection.fanout import Step, submit
+
+        steps = [Step(t, tuple(fan_args.index(a) for a in args)) for _, t, args in fan]
+        pending: deque[tuple[dict[str, pa.Array], Callable[[], list[pa.Array]], dict[str, pa.Array]]] = deque()
+
+        def _assemble(cols: dict[str, pa.Array], wait: Callable[[], list[pa.Array]],
+                      done: dict[str, pa.Array]) -> pa.RecordBatch:
+            out = {**cols, **dict(zip(fan_names, wait(), strict=True)), **done}
+            return pa.RecordBatch.from_arrays([out[n] for n in names], names=names)
+
+        for batch in batches:
+            cols = dict(zip(batch.schema.names, batch.columns, strict=True))
+            wait = submit(steps, [cols[a] for a in fan_args], workers=workers) if steps else list
+            done = {n: pa.array(t.apply(*[cols[a].to_pylist() for a in args]), pa.string()) for n, t, args in local}
+            pending.append((cols, wait, done))
+            if len(pending) >= _DEPTH:
+                yield _assemble(*pending.popleft())
+        while pending:
+            yield _assemble(*pending.popleft())
+
+    return df.mapInArrow(_run, schema)
 
 
 @dataclass(frozen=True)

@@ -212,3 +212,47 @@ def test_subject_keys_made_in_hash_slices_are_one_per_subject_and_decrypt_every_
                        "--limit", "200", "--json")
     assert rc == 0, err
     assert all(f'"secret_note": "note of {i % 37}"' in out for i in range(0, 200, 13))
+
+
+def test_batches_protected_in_one_pass_keep_other_columns_types_values_and_not_null(
+        spark: Any, local_lake: Any, engine_kind: str) -> None:
+    """Fanned-out batches (embedded: every protected column of a batch in one worker request, pipelined)
+    leave the other columns as they were, NOT NULL included, and drop what the policy drops."""
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    from governance.protection import fanout
+
+    root, cli, policy = local_lake
+    path = str(root / "accounts")
+    n = 3 * fanout.MIN_FANOUT_ROWS + 17
+    start = dt.datetime(2024, 1, 1)
+    table = pa.table({
+        "id": pa.array(range(n), pa.int64()),
+        "country": pa.array(["GB" if i % 3 else None for i in range(n)], pa.string()),
+        "email": pa.array([None if i % 11 == 0 else f"user{i}@example.test" for i in range(n)], pa.string()),
+        "ssn": pa.array([f"{i % 1000:03d}-45-6789" for i in range(n)], pa.string()),
+        "card": pa.array([f"4111 1111 1111 {i % 10000:04d}" for i in range(n)], pa.string()),
+        "secret_note": pa.array([f"note {i}" for i in range(n)], pa.string()),
+        "balance": pa.array([Decimal(i) / 1000 for i in range(n)], pa.decimal128(20, 6)),
+        "score": pa.array([i / 7 for i in range(n)], pa.float64()),
+        "opened": pa.array([dt.date(2020, 1, 1) + dt.timedelta(days=i % 900) for i in range(n)], pa.date32()),
+        "seen": pa.array([start + dt.timedelta(microseconds=i) for i in range(n)], pa.timestamp("us", tz="UTC")),
+    }, schema=pa.schema([pa.field("id", pa.int64(), nullable=False)] + [
+        pa.field(f, t) for f, t in [("country", pa.string()), ("email", pa.string()), ("ssn", pa.string()),
+                                    ("card", pa.string()), ("secret_note", pa.string()), ("balance", pa.decimal128(20, 6)),
+                                    ("score", pa.float64()), ("opened", pa.date32()), ("seen", pa.timestamp("us", tz="UTC"))]]))
+    write_deltalake(path, table)
+    rc, out, err = cli("protect", "accounts", "--policy", policy, "--apply")
+    assert rc == 0, err
+    after = DeltaTable(path)
+    fields = {f.name: f for f in after.schema().fields}
+    assert "secret_note" not in fields and fields["id"].nullable is False
+    got = after.to_pyarrow_table().sort_by("id")
+    for col in ("id", "country", "balance", "score", "opened", "seen"):
+        assert got.column(col).to_pylist() == table.column(col).to_pylist(), col
+    emails = got.column("email").to_pylist()
+    assert [e is None for e in emails] == [i % 11 == 0 for i in range(n)]
+    assert all(e.startswith("lw1:tok:pii.1:s:") for e in emails if e is not None)
+    assert got.column("card").to_pylist() == [f"lw1:msk:-:s:**** **** **** {i % 10000:04d}" for i in range(n)]
+    assert all(h.startswith("lw1:hsh:") for h in got.column("ssn").to_pylist())

@@ -95,3 +95,38 @@ def test_per_subject_encryption_fanned_out_uses_each_subjects_key_in_row_order()
     keys = {keying.key_of(f"c{i}")[0]: keying.key_of(f"c{i}")[1] for i in range(1234)}
     assert Revealer({}, {}, keys).apply(got) == values.to_pylist()  # randomized: compared through decryption
     assert all(g is None or g.split(":")[2] == keying.key_of(s)[0] for g, s in zip(got, subjects.to_pylist(), strict=True))
+
+
+def test_one_request_for_several_columns_gives_each_columns_in_process_result_in_row_order() -> None:
+    from governance.protection.transforms import Revealer, SubjectKeying, SubjectTransform
+
+    token, mask = TokenTransform("pii", 1, os.urandom(64), "s"), MaskTransform(1, 2, "*", "s")
+    keying = SubjectKeying(secret=os.urandom(32))
+    values = _values(10_001)
+    other = pa.array([f"+44 20 7{i:07d}" for i in range(len(values))], pa.string())
+    subjects = pa.array([f"c{i % 321}" for i in range(len(values))], pa.string())
+    steps = [fanout.Step(token, (0,)), fanout.Step(mask, (1,)), fanout.Step(SubjectTransform(keying, "s"), (0, 2))]
+    wait = fanout.submit(steps, [values, other, subjects], workers=2)
+    got = wait()
+    assert [len(g) for g in got] == [len(values)] * 3 and all(g.type == pa.string() for g in got)
+    assert got[0].to_pylist() == token.apply(values.to_pylist())
+    assert got[1].to_pylist() == mask.apply(other.to_pylist())
+    keys = {keying.key_of(f"c{i}")[0]: keying.key_of(f"c{i}")[1] for i in range(321)}
+    assert Revealer({}, {}, keys).apply(got[2].to_pylist()) == values.to_pylist()
+
+
+def test_several_batches_in_flight_come_back_each_with_its_own_values() -> None:
+    t = TokenTransform("pii", 1, os.urandom(64), "s")
+    batches = [pa.array([f"b{b}-{i}" for i in range(3000 + b)], pa.string()) for b in range(4)]
+    waits = [fanout.submit([fanout.Step(t, (0,))], [v], workers=2) for v in batches]  # all started before any is read
+    assert [w()[0].to_pylist() for w in reversed(waits)] == [t.apply(v.to_pylist()) for v in reversed(batches)]
+
+
+def test_a_failing_column_fails_the_whole_request_with_its_type_only() -> None:
+    from governance.errors import EngineError
+
+    t = TokenTransform("pii", 1, os.urandom(64), "s")
+    wait = fanout.submit([fanout.Step(t, (0,)), fanout.Step(_Exploding(), (0,))], [_values(5000)], workers=2)
+    with pytest.raises(EngineError, match="ValueError") as err:
+        wait()
+    assert "example.test" not in str(err.value)
