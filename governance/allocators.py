@@ -12,6 +12,7 @@ own default back).
 
 from __future__ import annotations
 
+import ctypes
 import os
 
 #: Sail's mimalloc (``pysail``), for the embedded engine only (see :func:`configure_embedded_engine`).
@@ -44,3 +45,31 @@ def configure_delta_rs() -> dict[str, str]:
     Returns the values delta-rs will read.
     """
     return _defaults(DELTA_RS)
+
+
+#: glibc's mmap threshold for the job's process, in bytes (glibc's own starting value). glibc raises the
+#: threshold each time a large mmapped block is freed; after that, blocks of that size come from the
+#: heap and stay resident in fragments. Protection sends each batch to its workers and gets it back as
+#: Python bytes of a few hundred KB, thousands of times per table: with the threshold fixed they stay
+#: mmapped and are returned when freed (``benchmarks/scale_bench.py`` protect at 10M: 447 against 476 MB).
+PYTHON_HEAP_MMAP_THRESHOLD = 128 * 1024
+
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
+
+
+def configure_python_heap() -> int | None:
+    """Fix glibc's mmap threshold at :data:`PYTHON_HEAP_MMAP_THRESHOLD` unless ``MALLOC_MMAP_THRESHOLD_`` is set.
+
+    Takes effect at once (``mallopt``), for the rest of the process.
+
+    Returns:
+        The threshold set, or None when left alone: the environment sets it, or the C library is not glibc.
+    """
+    if "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return None
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return None
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return PYTHON_HEAP_MMAP_THRESHOLD if mallopt(_M_MMAP_THRESHOLD, PYTHON_HEAP_MMAP_THRESHOLD) == 1 else None

@@ -46,6 +46,7 @@ def _start_sail() -> _Embedded:
         return _embedded
     os.environ.setdefault("RUST_LOG", "error")
     allocators.configure_embedded_engine()  # before the engine's allocator starts
+    allocators.configure_python_heap()
     try:
         from pysail.spark import SparkConnectServer
     except ImportError as exc:  # pragma: no cover - the lock file installs pysail

@@ -116,6 +116,7 @@ def map_batches(df: "DataFrame", schema: "StructType", outputs: Sequence[tuple[s
     fan_args = sorted({a for _, _, args in fan for a in args})
     names = [f.name for f in schema.fields]
     fan_names = [n for n, _, _ in fan]
+    passed = [n for n in names if n not in {o[0] for o in outputs}]
 
     def _run(batches: Any) -> Any:
         from governance.protection.fanout import Step, submit
@@ -132,7 +133,9 @@ def map_batches(df: "DataFrame", schema: "StructType", outputs: Sequence[tuple[s
             cols = dict(zip(batch.schema.names, batch.columns, strict=True))
             wait = submit(steps, [cols[a] for a in fan_args], workers=workers) if steps else list
             done = {n: pa.array(t.apply(*[cols[a].to_pylist() for a in args]), pa.string()) for n, t, args in local}
-            pending.append((cols, wait, done))
+            # only the passed-through columns wait with the batch: the inputs already went to the workers
+            pending.append(({n: cols[n] for n in passed}, wait, done))
+            del batch, cols
             if len(pending) >= _DEPTH:
                 yield _assemble(*pending.popleft())
         while pending:

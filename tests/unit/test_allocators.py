@@ -33,3 +33,14 @@ def test_cli_sets_the_delta_rs_allocator_before_parsing_its_arguments(monkeypatc
     with pytest.raises(SystemExit):
         main(["--help"])
     assert os.environ["_RJEM_MALLOC_CONF"] == allocators.DELTA_RS["_RJEM_MALLOC_CONF"]
+
+
+@pytest.mark.skipif(__import__("platform").libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_python_heap_gets_a_fixed_mmap_threshold_on_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    assert allocators.configure_python_heap() == allocators.PYTHON_HEAP_MMAP_THRESHOLD == 128 * 1024
+
+
+def test_python_heap_keeps_a_threshold_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
+    assert allocators.configure_python_heap() is None
