@@ -481,8 +481,8 @@ def _stage(spark: "SparkSession", frames: Sequence["DataFrame"], path: str,
     Returns:
         The staging folder and the ``add`` actions of its files (paths relative to it).
 
-    Raises:
-        EngineError: A write failed (the writes already started are waited for; none is committed).
+    A write that fails raises the engine's error after the writes already started have ended, and
+    the staging folder is removed: nothing of it is committed.
     """
     staging = join_path(path if is_remote(path) else local_path(path), STAGING_DIR, uuid.uuid4().hex)
     done = 0
