@@ -485,7 +485,7 @@ def _stage(spark: "SparkSession", frames: Sequence["DataFrame"], path: str,
     the staging folder is removed: nothing of it is committed.
     """
     staging = join_path(path if is_remote(path) else local_path(path), STAGING_DIR, uuid.uuid4().hex)
-    done = 0
+    done, counting = 0, threading.Lock()
 
     def _write(i: int) -> list[dict[str, Any]]:
         nonlocal done
@@ -496,7 +496,7 @@ def _stage(spark: "SparkSession", frames: Sequence["DataFrame"], path: str,
         writer.save(target)
         group = [] if i == 0 else [{**a, "path": f"{_GROUP_DIR.format(i)}/{a['path']}"}
                                    for a in delta_commit.snapshot_adds(target, delta_commit.latest_version(target)).values()]
-        with _stage_lock:
+        with counting:
             done += 1
             if len(frames) > 1:
                 log.info("%s: staged group %d of %d", path, done, len(frames))
@@ -527,8 +527,6 @@ def _stage(spark: "SparkSession", frames: Sequence["DataFrame"], path: str,
         raise
     return staging, adds
 
-
-_stage_lock = threading.Lock()
 
 
 def _retyped_metadata(path: str, read_version: int, staging: str) -> dict[str, Any]:

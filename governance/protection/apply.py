@@ -34,7 +34,7 @@ from governance.safe_write import Expectation, WriteResult, read_files, safe_wri
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 #: Transforms cheap to ship to worker processes (a few keys each); see governance.protection.fanout.
 _FANNED = (TokenTransform, HashTransform, EncryptTransform, MaskTransform, SubjectTransform)
@@ -264,31 +264,36 @@ def _protected(df: "DataFrame", plan: ProtectPlan, ordered: list[ColumnPlan], tr
                workers: int = 0) -> "DataFrame":
     """``df`` with every planned column protected (per-subject columns first, dropped columns gone).
 
-    Column-wise transforms (token, hash, encrypt, mask, per subject) are fanned out to ``workers``
-    processes; span detection (Presidio) stays in the engine's process.
+    With ``workers``, column-wise transforms (token, hash, encrypt, mask, per subject) are fanned
+    out to that many processes in one pass (:func:`_protected_in_workers`); otherwise each column
+    is one Arrow UDF in the engine's Python. Span detection (Presidio) stays in the engine's process.
     """
     from pyspark.sql import functions as F
 
     if workers > 0:
         return _protected_in_workers(df, plan, ordered, transforms, workers=workers)
     out = df
-    subj_text = None
-    if plan.subject_column is not None and any(c.action == "encrypt_per_subject" for c in ordered):
-        subj_type = dict((f.name, f.dataType.simpleString()) for f in df.schema.fields)[plan.subject_column]
-        subj_text = as_text(plan.subject_column, subj_type)
+    subj_text = _subject_text(df, plan, ordered)
     for c in ordered:
         if c.action == "drop":
             out = out.drop(c.column)
             continue
         t = transforms[c.column]
         text = as_text(c.column, c.spark_type)
-        fanned = workers if isinstance(t, _FANNED) else 0
         if c.action == "encrypt_per_subject":
             assert subj_text is not None
-            out = out.withColumn(c.column, udf2(t, workers=fanned)(text, subj_text))
+            out = out.withColumn(c.column, udf2(t)(text, subj_text))
         else:
-            out = out.withColumn(c.column, udf1(t, workers=fanned)(text))
+            out = out.withColumn(c.column, udf1(t)(text))
     return out.select(*[F.col(f"`{f.name}`") for f in df.schema.fields if f.name in out.columns])
+
+
+def _subject_text(df: "DataFrame", plan: ProtectPlan, ordered: list[ColumnPlan]) -> "Column | None":
+    """The string form of ``plan``'s subject column, when a planned column is encrypted per subject."""
+    if plan.subject_column is None or not any(c.action == "encrypt_per_subject" for c in ordered):
+        return None
+    subj_type = {f.name: f.dataType.simpleString() for f in df.schema.fields}[plan.subject_column]
+    return as_text(plan.subject_column, subj_type)
 
 
 #: The per-subject transforms' extra input column in a mapped rewrite (the subject's string form).
@@ -308,15 +313,14 @@ def _protected_in_workers(df: "DataFrame", plan: ProtectPlan, ordered: list[Colu
 
     from governance.protection.spark import map_batches
 
-    fields = {f.name: f for f in df.schema.fields}
     work = {c.column: c for c in ordered if c.action != "drop"}
     dropped = {c.column for c in ordered if c.action == "drop"}
     kept = [f for f in df.schema.fields if f.name not in dropped]
     select = [as_text(f.name, work[f.name].spark_type).alias(f.name) if f.name in work else F.col(f"`{f.name}`")
               for f in kept]
-    if plan.subject_column is not None and any(c.action == "encrypt_per_subject" for c in ordered):
-        subj_type = fields[plan.subject_column].dataType.simpleString()
-        select.append(as_text(plan.subject_column, subj_type).alias(_SUBJECT_ARG))
+    subj_text = _subject_text(df, plan, ordered)
+    if subj_text is not None:
+        select.append(subj_text.alias(_SUBJECT_ARG))
     outputs = [(c.column, transforms[c.column],
                 (c.column, _SUBJECT_ARG) if c.action == "encrypt_per_subject" else (c.column,))
                for c in ordered if c.action != "drop"]

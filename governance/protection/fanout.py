@@ -181,18 +181,6 @@ def submit(steps: Sequence[Step], arrays: list[pa.Array], *, workers: int) -> Ca
     return _wait
 
 
-def apply_arrays(transform: Any, arrays: list[pa.Array], *, workers: int) -> pa.Array:
-    """``transform.apply`` over ``arrays`` (one per UDF argument), sliced across ``workers`` processes.
-
-    Falls back to this process for short batches or ``workers`` 0. The result is the same
-    string array either way, in row order.
-
-    Raises:
-        EngineError: A worker process failed or ended (nothing is committed by the job then).
-    """
-    return submit([Step(transform, tuple(range(len(arrays))))], arrays, workers=workers)()[0]
-
-
 def _serve(read_fd: int, write_fd: int) -> None:
     """The worker loop: one (digest, steps or None, IPC slice) in, one (ok, IPC or error type) out."""
     inp, out = Connection(read_fd, writable=False), Connection(write_fd, readable=False)

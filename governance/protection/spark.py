@@ -44,23 +44,13 @@ def from_text(expr: "Column", code: str) -> "Column":
     return expr if t == "string" else expr.cast(t)
 
 
-def udf1(transform: _Apply, *, workers: int = 0) -> Callable[["Column"], "Column"]:
+def udf1(transform: _Apply) -> Callable[["Column"], "Column"]:
     """A string->string Arrow UDF applying ``transform`` batch by batch.
 
     Arrow UDFs hand the batch over as a pyarrow array: no pandas conversion on the way in or out.
-    With ``workers`` (embedded engine only, see :mod:`governance.protection.fanout`) each batch is
-    sliced across that many worker processes, so the per-value work uses every core.
+    (Protection in worker processes goes through :func:`map_batches` instead.)
     """
     from pyspark.sql.functions import arrow_udf
-
-    if workers > 0:
-        from governance.protection.fanout import apply_arrays
-
-        @arrow_udf("string")  # type: ignore[call-overload,misc]
-        def _fanned(a: pa.Array) -> pa.Array:
-            return apply_arrays(transform, [a], workers=workers)
-
-        return _fanned  # type: ignore[no-any-return]
 
     @arrow_udf("string")  # type: ignore[call-overload,misc]
     def _f(a: pa.Array) -> pa.Array:
@@ -69,18 +59,9 @@ def udf1(transform: _Apply, *, workers: int = 0) -> Callable[["Column"], "Column
     return _f  # type: ignore[no-any-return]
 
 
-def udf2(transform: Any, *, workers: int = 0) -> Callable[["Column", "Column"], "Column"]:
-    """A (value, subject) -> string Arrow UDF for per-subject encryption (fanned out like :func:`udf1`)."""
+def udf2(transform: Any) -> Callable[["Column", "Column"], "Column"]:
+    """A (value, subject) -> string Arrow UDF for per-subject encryption."""
     from pyspark.sql.functions import arrow_udf
-
-    if workers > 0:
-        from governance.protection.fanout import apply_arrays
-
-        @arrow_udf("string")  # type: ignore[call-overload,misc]
-        def _fanned(a: pa.Array, subj: pa.Array) -> pa.Array:
-            return apply_arrays(transform, [a, subj], workers=workers)
-
-        return _fanned  # type: ignore[no-any-return]
 
     @arrow_udf("string")  # type: ignore[call-overload,misc]
     def _f(a: pa.Array, subj: pa.Array) -> pa.Array:

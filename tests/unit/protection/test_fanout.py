@@ -18,6 +18,11 @@ def _stop_workers() -> Iterator[None]:
     fanout.shutdown()
 
 
+def _apply(transform: object, arrays: list[pa.Array], *, workers: int) -> pa.Array:
+    """One transform over ``arrays`` through the worker processes (a batch of one output column)."""
+    return fanout.submit([fanout.Step(transform, tuple(range(len(arrays))))], arrays, workers=workers)()[0]
+
+
 def _values(n: int) -> pa.Array:
     return pa.array([None if i % 7 == 0 else f"user{i % 900}@example.test" for i in range(n)], pa.string())
 
@@ -29,7 +34,7 @@ def _values(n: int) -> pa.Array:
 ], ids=["token", "hash", "mask"])
 def test_fanned_out_batch_equals_the_in_process_result_in_row_order(transform: object) -> None:
     values = _values(10_001)
-    got = fanout.apply_arrays(transform, [values], workers=2)
+    got = _apply(transform, [values], workers=2)
     assert got.type == pa.string() and len(got) == len(values)
     assert got.to_pylist() == transform.apply(values.to_pylist())  # type: ignore[attr-defined]
     assert got.null_count == values.null_count
@@ -38,7 +43,7 @@ def test_fanned_out_batch_equals_the_in_process_result_in_row_order(transform: o
 def test_short_batch_stays_in_this_process() -> None:
     fanout.shutdown()
     t = TokenTransform("pii", 1, os.urandom(64), "s")
-    got = fanout.apply_arrays(t, [_values(fanout.MIN_FANOUT_ROWS - 1)], workers=2)
+    got = _apply(t, [_values(fanout.MIN_FANOUT_ROWS - 1)], workers=2)
     assert got.to_pylist() == t.apply(_values(fanout.MIN_FANOUT_ROWS - 1).to_pylist())
     assert fanout.started() == 0
 
@@ -46,8 +51,8 @@ def test_short_batch_stays_in_this_process() -> None:
 def test_a_new_key_in_the_same_workers_gives_that_keys_tokens() -> None:
     a, b = TokenTransform("pii", 1, os.urandom(64), "s"), TokenTransform("pii", 1, os.urandom(64), "s")
     values = _values(5000)
-    first = fanout.apply_arrays(a, [values], workers=2).to_pylist()
-    second = fanout.apply_arrays(b, [values], workers=2).to_pylist()
+    first = _apply(a, [values], workers=2).to_pylist()
+    second = _apply(b, [values], workers=2).to_pylist()
     assert first == a.apply(values.to_pylist()) and second == b.apply(values.to_pylist()) and first != second
 
 
@@ -64,23 +69,23 @@ def test_worker_failure_names_the_error_type_never_the_value() -> None:
     from governance.errors import EngineError
 
     with pytest.raises(EngineError) as err:
-        fanout.apply_arrays(_Exploding(), [_values(5000)], workers=2)
+        _apply(_Exploding(), [_values(5000)], workers=2)
     assert "ValueError" in str(err.value) and "example.test" not in str(err.value)
     t = TokenTransform("pii", 1, os.urandom(64), "s")
-    assert fanout.apply_arrays(t, [_values(5000)], workers=2).to_pylist() == t.apply(_values(5000).to_pylist())
+    assert _apply(t, [_values(5000)], workers=2).to_pylist() == t.apply(_values(5000).to_pylist())
 
 
 def test_a_killed_worker_is_an_engine_error_and_the_next_batch_gets_a_new_one() -> None:
     from governance.errors import EngineError
 
     t = TokenTransform("pii", 1, os.urandom(64), "s")
-    fanout.apply_arrays(t, [_values(5000)], workers=2)
+    _apply(t, [_values(5000)], workers=2)
     fanout._workers[0].proc.kill()
     fanout._workers[0].proc.wait()
     with pytest.raises(EngineError, match="ended unexpectedly"):
         for w in list(fanout._workers):
             w.run(b"x", b"", b"")
-    assert fanout.apply_arrays(t, [_values(5000)], workers=2).to_pylist() == t.apply(_values(5000).to_pylist())
+    assert _apply(t, [_values(5000)], workers=2).to_pylist() == t.apply(_values(5000).to_pylist())
     assert fanout.started() == 2
 
 
@@ -90,7 +95,7 @@ def test_per_subject_encryption_fanned_out_uses_each_subjects_key_in_row_order()
     keying = SubjectKeying(secret=os.urandom(32))
     values = _values(10_001)
     subjects = pa.array([f"c{i % 1234}" for i in range(len(values))], pa.string())
-    got = fanout.apply_arrays(SubjectTransform(keying, "s"), [values, subjects], workers=2).to_pylist()
+    got = _apply(SubjectTransform(keying, "s"), [values, subjects], workers=2).to_pylist()
     assert len(got) == len(values)
     keys = {keying.key_of(f"c{i}")[0]: keying.key_of(f"c{i}")[1] for i in range(1234)}
     assert Revealer({}, {}, keys).apply(got) == values.to_pylist()  # randomized: compared through decryption
